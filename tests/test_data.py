@@ -252,6 +252,16 @@ def test_youtube_vos_label_not_in_meta(tmp_path):
     assert a.object_ids == [1]
     with pytest.raises(VOSDataError, match=r'00010\.png: mask has labels \[2\]'): a.mask(2)
 
+def test_youtube_vos_bad_meta_entry(tmp_path):
+    root = make_youtube(tmp_path)
+    meta = json.loads((root/'valid/meta.json').read_text()); meta['videos']['vid_b'] = {'objects': {'one': {}}}
+    (root/'valid/meta.json').write_text(json.dumps(meta))
+    with pytest.raises(VOSDataError, match=r'meta\.json: bad "objects" entry for video \'vid_b\''): load_youtube_vos(root)
+    meta['videos']['vid_b'] = {'objects': {'1': {'category': 'thing'}}}  # no frames listed: read them from the masks
+    (root/'valid/meta.json').write_text(json.dumps(meta))
+    b = load_youtube_vos(root)[1]
+    assert b.object_ids == [1] and b.object_first_frame == {1: 0}
+
 def test_youtube_vos_bad_folders(tmp_path):
     with pytest.raises(VOSDataError, match='not a YouTube-VOS folder'): load_youtube_vos(tmp_path)
     root = make_youtube(tmp_path)
