@@ -300,6 +300,8 @@ def test_overlay_mask_known_values():
     assert out.dtype == np.uint8 and out[0, 0].tolist() == [100, 100, 100]
     assert out[0, 1].tolist() == [114, 50, 50] and out[1, 0].tolist() == [50, 114, 50]
     assert (overlay_mask(frame, lab, alpha=1.0)[0, 1] == DAVIS_PALETTE[1]).all()
+    with pytest.raises(ValueError, match='do not fit the frame'): overlay_mask(frame, np.zeros((3, 2), np.uint8))
+    with pytest.raises(ValueError, match='need integer'): overlay_mask(frame, np.zeros((2, 2)))
 
 def test_show_frames_and_video(tmp_path):
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
