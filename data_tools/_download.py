@@ -66,18 +66,19 @@ def file_hashes(path, algos=('md5', 'sha256')):
             for h in hs.values(): h.update(chunk)
     return {a: h.hexdigest() for a, h in hs.items()}
 
-def verify_checksum(path, md5=None, sha256=None, log=_log):
-    "Compare a file with its published md5/sha256; a mismatching file is moved to `<file>.bad`."
+def verify_checksum(path, md5=None, sha256=None, move_bad=True, log=_log):
+    "Compare a file with its published md5/sha256; a mismatching download is moved to `<file>.bad`."
     want = {a: v.lower() for a, v in (('md5', md5), ('sha256', sha256)) if v}
     if not want: log(f'no published checksum for {Path(path).name}: checking the archive members only'); return
     got = file_hashes(path, tuple(want))
     bad = [a for a in want if got[a] != want[a]]
     if bad:
-        path = Path(path); moved = path.with_name(path.name + '.bad')
+        path, a = Path(path), bad[0]
+        msg = f'{path}: checksum mismatch: expected {a} {want[a]}, got {got[a]}. The file is corrupt or not the published one'
+        if not move_bad: raise DownloadError(msg + '.')
+        moved = path.with_name(path.name + '.bad')
         path.replace(moved)
-        a = bad[0]
-        raise DownloadError(f'{path}: checksum mismatch: expected {a} {want[a]}, got {got[a]}. The file is corrupt or not '
-                            f'the published one; it was moved to {moved}. Run again to download it afresh.')
+        raise DownloadError(msg + f'; it was moved to {moved}. Run again to download it afresh.')
     log(f'{Path(path).name}: {", ".join(want)} OK')
 
 def _safe_name(name):
@@ -146,12 +147,13 @@ def prepare(dest, still_missing, url=None, archive=None, download_dir=None, md5=
     "Download (or take) an archive, verify it, unpack it into `dest`; `still_missing()` lists what the layout lacks."
     if not still_missing(): log(f'{dest}: already in place, nothing to do'); return None
     if (url is None) == (archive is None): raise DownloadError('give exactly one of --url and --archive')
-    if archive is None:
+    downloaded = archive is None
+    if downloaded:
         name = PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name or 'download'
         archive = fetch(url, Path(download_dir or dest)/name, manual=manual, log=log)
     archive = Path(archive)
     if not archive.is_file(): raise DownloadError(f'{archive}: no such file.\n{manual}')
-    verify_checksum(archive, md5=md5, sha256=sha256, log=log)
+    verify_checksum(archive, md5=md5, sha256=sha256, move_bad=downloaded, log=log)
     unpack(archive, dest, place=place, log=log)
     left = still_missing()
     if left: raise DownloadError(f'{archive} unpacked, but the expected layout is incomplete; missing: {", ".join(left[:5])}')

@@ -108,6 +108,9 @@ def test_verify_checksum(tmp_path):
     with pytest.raises(dl.DownloadError, match=rf'a\.zip: checksum mismatch: expected sha256 {"0"*64}, got {sha}.*moved to .*a\.zip\.bad'):
         dl.verify_checksum(p, sha256='0'*64, log=quiet)
     assert not p.exists() and (tmp_path/'a.zip.bad').read_bytes() == BLOB
+    with pytest.raises(dl.DownloadError, match=r'checksum mismatch: expected md5 0+, got .*one\.$'):
+        dl.verify_checksum(tmp_path/'a.zip.bad', md5='0'*32, move_bad=False, log=quiet)
+    assert (tmp_path/'a.zip.bad').exists()  # a file the user gave is never moved
 
 def test_check_archive_corrupt_and_unsafe(tmp_path):
     good = tmp_path/'good.zip'
@@ -171,6 +174,11 @@ def test_davis_script_checksum_mismatch(tmp_path, davis_zip, capsys):
     rc = davis_script.main(['--dest', str(tmp_path/'data'), '--archive', str(davis_zip), '--md5', '0'*32])
     err = capsys.readouterr().err
     assert rc == 2 and 'checksum mismatch: expected md5 00000000' in err and not (tmp_path/'data'/'DAVIS').exists()
+    assert davis_zip.exists()  # the user's own archive stays where it was
+    data = davis_zip.read_bytes()
+    rc = davis_script.main(['--dest', str(tmp_path/'data'), '--url', davis_zip.as_uri(), '--md5', '0'*32])
+    assert rc == 2 and (tmp_path/'data'/f'{davis_zip.name}.bad').read_bytes() == data  # a bad download is moved aside
+    assert 'Run again to download it afresh' in capsys.readouterr().err
 
 def test_davis_script_offline(tmp_path):
     r = subprocess.run([sys.executable, str(TOOLS/'download_davis2017.py'), '--dest', str(tmp_path),
