@@ -200,6 +200,16 @@ def test_packed_counts_equal_dilation_counts():
         r = int(rng.integers(0, M.MAX_PACKED_RADIUS + 1))
         assert M._counts_packed(a, b, r) == M._counts_dilate(a, b, r), (H, W, r)
 
+def test_bit_count_without_numpy2(monkeypatch):
+    "numpy < 2 has no bitwise_count: the unpackbits fallback counts the same bits."
+    words = np.random.default_rng(10).integers(0, 2 ** 63, (7, 5), dtype=np.uint64)[:, 1:4]   # not contiguous
+    expected = sum(bin(int(w)).count('1') for w in words.ravel())
+    assert M._count_bits(words) == expected
+    monkeypatch.setattr(M, '_HAS_BITCOUNT', False)
+    assert M._count_bits(words) == expected
+    gt, pred = pixel(3, 3), pixel(4, 4)
+    assert contour_accuracy(gt, pred) == 0.75
+
 def test_contour_accuracy_per_frame_and_errors():
     rng = np.random.default_rng(5)
     gt = np.stack([blob(rng, 30, 40) for _ in range(4)]); pred = np.stack([perturb(rng, g) for g in gt])
