@@ -191,6 +191,14 @@ def test_contour_accuracy_realistic_frames():
         f = contour_accuracy(gt, pred)
         assert f == R.db_eval_boundary(gt, pred) and region_similarity(gt, pred) == R.db_eval_iou(gt, pred)
 
+def test_strided_and_fortran_inputs():
+    rng = np.random.default_rng(11)
+    big_gt, big_pred = blob(rng, 120, 180), blob(rng, 120, 180)
+    for gt, pred in [(big_gt[::2, 1::3], big_pred[::2, 1::3]), (np.asfortranarray(big_gt), np.asfortranarray(big_pred)),
+                     (big_gt.T, big_pred.T), (big_gt.astype(np.float32) * .3, big_pred.astype(np.int64) - 2)]:
+        assert contour_accuracy(gt, pred) == R.db_eval_boundary(gt, pred)
+        assert region_similarity(gt, pred) == R.db_eval_iou(gt, pred)
+
 def test_packed_counts_equal_dilation_counts():
     "The bit-packed path gives the four counts of cv2.dilate for every radius it serves (0..24), over word edges."
     rng = np.random.default_rng(4)
@@ -410,6 +418,13 @@ def test_evaluate_results_errors(dataset, tmp_path):
     write_label_png(res/'seq2'/'00003.png', bad)
     with pytest.raises(ValueError, match=r'00003.png: label 2'): evaluate_results(res, root, progress=False)
     with pytest.raises(SystemExit): R.evaluation_method(str(root), str(res), 'val')   # the official refuses it too
+
+def test_ground_truth_size_mismatch_and_progress_bar(dataset, capsys):
+    root, res, gts, preds = dataset
+    evaluate_results(res, root)
+    assert 'scoring val' in capsys.readouterr().err                               # the tqdm bar over sequences
+    write_label_png(root/'Annotations'/'480p'/'seq3'/'00004.png', np.zeros((5, 5), np.uint8))
+    with pytest.raises(ValueError, match=r'seq3.00004.png: size'): evaluate_results(res, root, progress=False)
 
 def test_first_and_last_frames_are_not_needed(dataset):
     root, res, gts, preds = dataset
