@@ -29,8 +29,9 @@ def test_synth_then_score(tmp_path, capsys):
     for seq in val: shutil.copytree(data/'Annotations'/'480p'/seq, res/seq)
     capsys.readouterr()
     assert main(['score', '--results', str(res), '--davis', str(data), '--set', 'val']) == 0
-    out = capsys.readouterr().out
-    assert 'J&F-Mean' in out
+    assert 'J&F-Mean' in capsys.readouterr().out
+    header, values = (res/'global_results-val.csv').read_text().splitlines()[:2]
+    assert dict(zip(header.split(','), map(float, values.split(','))))['J&F-Mean'] == 1.0
     assert not any((data/'Annotations'/'480p').glob('*.csv')) and not any(data.glob('*.csv'))  # nothing written into the dataset
     assert any(res.glob('*.csv'))
 
