@@ -259,3 +259,18 @@ def test_state_dict_round_trip():
     a.eval(); b.eval()
     with torch.no_grad(): assert torch.equal(a.encode_key(x)[0], b.encode_key(x)[0])
     assert isinstance(a, VOSModel)
+
+
+def test_save_load_model_round_trip_and_errors(tmp_path):
+    from trickvos.model import save_model, load_model, read_model_metadata
+    from safetensors.torch import save_file
+    m = build_model('stm', key_dim=8)
+    f = save_model(m, tmp_path / 'a' / 'model.safetensors', step=3, note='x')
+    m2 = load_model(tmp_path / 'a')
+    assert m2.config == m.config and not m2.training
+    assert all(torch.equal(a, b) for a, b in zip(m.state_dict().values(), m2.state_dict().values()))
+    assert read_model_metadata(f) == {'config': read_model_metadata(f)['config'], 'step': 3, 'note': 'x'}
+    assert not list((tmp_path / 'a').glob('*.tmp'))
+    with pytest.raises(FileNotFoundError, match='no model file'): load_model(tmp_path / 'missing')
+    save_file({'w': torch.zeros(2)}, str(tmp_path / 'other.safetensors'))
+    with pytest.raises(ValueError, match='not a trickvos model'): load_model(tmp_path / 'other.safetensors')
