@@ -8,6 +8,14 @@ from trickvos.losses import (IGNORE, LOSS_PRESETS, LossConfig, bootstrap_fractio
 import trickvos.losses as losses
 
 
+@pytest.fixture(autouse=True, scope='module')
+def one_thread():
+    "Every tensor here is tiny: extra threads only spin on a busy CPU. Restored afterwards."
+    n = torch.get_num_threads(); torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 def onehot_output(labels, K, conf=0.999):
     "Model-like (logits, probs) (B,T,K+1,H,W) with probability `conf` on the labelled class (255 -> background)."
     lab = labels.masked_fill(labels == IGNORE, 0)
