@@ -131,6 +131,10 @@ def test_profile_step_covers_every_part(models):
 def test_time_call_returns_output_and_milliseconds():
     out, ms = time_call(lambda a, b: a + b, 2, 3)
     assert out == 5 and 0 <= ms < 1000
+    import time
+    _, wall = time_call(time.sleep, 0.05)
+    _, cpu = time_call(time.sleep, 0.05, cpu_time=True)                    # sleeping uses no CPU time
+    assert wall >= 49 and cpu < 20
 
 # --- the optimised path ---------------------------------------------------------------------------------------------
 
@@ -236,7 +240,7 @@ def test_benchmark_rows_are_well_formed():
     for r in rows:
         assert ROW_KEYS <= set(r) and r['size'] == '32x48' and r['device'] == 'cpu' and r['memory'] == 2
         assert r['ms'] > 0 and abs(r['fps'] - 1e3 / r['ms']) < 1e-6 and r['ms_min'] <= r['ms'] and r['reps'] == 2
-        assert r['threads'] == 1 and r['dtype'] == 'float32' and r['weights'] == 'random'
+        assert r['threads'] == 1 and r['dtype'] == 'float32' and r['weights'] == 'random' and r['cpu_ms'] > 0
         assert r['max_abs_diff'] < 1e-4 and r['masks_equal'] == 1.0
         if r['path'] == 'eager': assert r['max_abs_diff'] == 0
     json.dumps(rows)                                                       # JSON-able as is
@@ -254,7 +258,7 @@ def test_time_interleaved_rotates_the_order(monkeypatch):
     monkeypatch.setattr(trickvos.speed, 'propagate_step', lambda model, *args: order.append(model))
     times = time_interleaved({'a': 'A', 'b': 'B', 'c': 'C'}, None, None, [None], warmup=1, reps=2, device='cpu')
     assert order == ['A', 'B', 'C', 'B', 'C', 'A', 'C', 'A', 'B']                # warm-up, then 2 timed repetitions
-    assert list(times) == ['a', 'b', 'c'] and all(len(t) == 2 and min(t) >= 0 for t in times.values())
+    assert list(times) == ['a', 'b', 'c'] and all(len(t) == 2 and min(min(x) for x in t) >= 0 for t in times.values())
 
 def test_benchmark_errors():
     for kw, match in [(dict(paths=('eager', 'warp')), 'path'), (dict(presets=('resnet',)), 'preset'), (dict(reps=0), 'reps'),
@@ -299,3 +303,9 @@ def test_cli_bench_cuda_without_cuda(tmp_path):
     args = _parser().parse_args(['bench', '--device', 'cuda', '--out', str(tmp_path/'b.json')])
     with pytest.raises(ValueError, match='CUDA is not available.*--device cpu'): args.func(args)
     assert not (tmp_path/'b.json').exists()
+
+@pytest.mark.skipif(CUDA, reason='checks the error when CUDA is absent')
+def test_trickvos_bench_cuda_without_cuda_exits_1(tmp_path, capsys):
+    from trickvos.cli import main
+    assert main(['bench', '--device', 'cuda', '--out', str(tmp_path/'b.json')]) == 1
+    assert 'CUDA is not available' in capsys.readouterr().err
