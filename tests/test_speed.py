@@ -214,6 +214,29 @@ def test_flatten_round_trip():
     y = _unflatten(leaves, spec)
     assert isinstance(y[1][2], list) and y[1][2][1] == 3 and y[2] == 'a' and y[1][0] is t
 
+def test_graph_cache_logic_with_a_fake_graph(models, monkeypatch):
+    "The cache's bookkeeping on the CPU: one capture per (method, input signature), inputs copied in, outputs copied out."
+    captures = []
+    def fake_capture(self, fn, leaves, spec):                      # a 'graph' that re-runs fn on its static inputs
+        static_in = [x.clone() if torch.is_tensor(x) else x for x in leaves]
+        static_out = fn(*_unflatten(static_in, spec))
+        class Graph:
+            def replay(_):
+                for s, n in zip(_flatten(static_out)[0], _flatten(fn(*_unflatten(static_in, spec)))[0]): s.copy_(n)
+        captures.append(fn.__name__)
+        return static_in, static_out, Graph()
+    monkeypatch.setattr(CUDAGraphCache, '_capture', fake_capture)
+    m = models['baseline']
+    fast = optimise_model(m, 'cpu')
+    fast.graphs = CUDAGraphCache()
+    mk, mv, queries = bench_inputs(m.config, 2, (H, W), n_query=3)
+    outs = [propagate_step(fast, q, mk, mv) for q in queries]
+    assert captures == ['encode_key', '_read_memory', 'segment', 'encode_value']    # one per method, not per call
+    for q, out in zip(queries, outs):                              # each call saw its own inputs; outputs not overwritten
+        for a, b in zip(out, propagate_step(m, q, mk, mv)): assert (a - b).abs().max() < 1e-4
+    propagate_step(fast, queries[0], mk, mv[:, :1])               # another object count: new captures where shapes differ
+    assert captures[4:] == ['_read_memory', 'segment', 'encode_value']
+
 @pytest.mark.skipif(not CUDA, reason='needs a GPU')
 def test_cuda_optimised_path_agrees_with_eager(models):
     m = models['baseline'].to('cuda')
