@@ -264,12 +264,21 @@ def test_benchmark_rows_are_well_formed():
         assert ROW_KEYS <= set(r) and r['size'] == '32x48' and r['device'] == 'cpu' and r['memory'] == 2
         assert r['ms'] > 0 and abs(r['fps'] - 1e3 / r['ms']) < 1e-6 and r['ms_min'] <= r['ms'] and r['reps'] == 2
         assert r['threads'] == 1 and r['dtype'] == 'float32' and r['weights'] == 'random' and r['cpu_ms'] > 0
-        assert r['max_abs_diff'] < 1e-4 and r['masks_equal'] == 1.0
+        assert r['max_abs_diff'] < 1e-4 and r['masks_equal'] == 1.0 and r['pixels_differ'] == 0
         if r['path'] == 'eager': assert r['max_abs_diff'] == 0
     json.dumps(rows)                                                       # JSON-able as is
     table = format_table(rows)
-    assert len(table.splitlines()) == 2 + len(rows) + 1 and 'x eager' in table and 'x stcn' in table
-    assert ' 1.00 ' in table.splitlines()[2]                               # eager vs itself
+    assert len(table.splitlines()) == 2 + len(rows) + 1 and 'x eager' in table and 'by CPU time' in table
+    assert ' 1.00   1.00 ' in table.splitlines()[2 + rows.index(next(r for r in rows if r['preset'] == 'stcn'))]
+
+def test_format_table_ratios():
+    base = dict(size='64x96', device='cuda', device_name='GPU', dtype='float16', threads=1, memory=2, reps=5,
+                max_abs_diff=0.0, masks_equal=1.0, cpu_ms=None, objects=1)
+    rows = [dict(base, preset=p, path=q, ms=ms, fps=1e3 / ms)
+            for p, q, ms in [('baseline', 'eager', 4.0), ('baseline', 'optimised', 1.0), ('stcn', 'eager', 8.0)]]
+    lines = format_table(rows).splitlines()
+    assert lines[3].split()[9:11] == ['4.00', '8.00'] and lines[2].split()[9:11] == ['1.00', '2.00']
+    assert 'by wall time' in lines[-1] and lines[3].split()[8] == '-'
 
 def test_benchmark_threads_are_restored():
     rows = benchmark(('baseline',), (1,), (16, 16), paths=('eager',), warmup=0, reps=1, progress=False, threads=2)
