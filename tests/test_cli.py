@@ -41,3 +41,14 @@ def test_score_missing_results_is_a_clean_error(tmp_path, capsys):
     (tmp_path/'empty').mkdir()
     assert main(['score', '--results', str(tmp_path/'empty'), '--davis', str(data)]) == 1
     assert 'error' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('cmd', ['train', 'eval', 'segment', 'bench', 'train-tracker'])
+def test_module_commands_have_their_own_help(cmd, capsys):
+    with pytest.raises(SystemExit) as e: main([cmd, '--help'])
+    assert e.value.code == 0 and f'usage: trickvos {cmd}' in capsys.readouterr().out
+
+
+def test_module_command_errors_are_clean(tmp_path, capsys):
+    assert main(['eval', '--checkpoint', str(tmp_path / 'nothing'), '--data', str(tmp_path)]) == 1
+    assert 'trickvos eval: error' in capsys.readouterr().err

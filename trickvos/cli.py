@@ -7,11 +7,11 @@ Docs: https://trickvos.github.io/trickvos/cli.html.md"""
 # %% auto #0
 __all__ = ['SUBCOMMANDS', 'LAZY_COMMANDS', 'parse_size', 'synth', 'score', 'demo', 'build_parser', 'main']
 
-# %% ../nbs/15_cli.ipynb #f16c4d07
+# %% ../nbs/15_cli.ipynb #60a7860e
 import argparse, sys, time
 from pathlib import Path
 
-# %% ../nbs/15_cli.ipynb #e4e19ccf
+# %% ../nbs/15_cli.ipynb #f829c7d8
 def parse_size(text:str) -> tuple[int, int]:
     "Parse an image size written `HxW` into `(H, W)`."
     try: h, w = (int(v) for v in text.lower().split('x'))
@@ -19,7 +19,7 @@ def parse_size(text:str) -> tuple[int, int]:
     if h <= 0 or w <= 0: raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
     return h, w
 
-# %% ../nbs/15_cli.ipynb #b484b255
+# %% ../nbs/15_cli.ipynb #e24d31f8
 def synth(args):
     "Generate the synthetic benchmark into `args.out`."
     from trickvos import synthetic
@@ -43,7 +43,7 @@ def _add_synth(sub):
     p.add_argument('--overwrite', action='store_true', help='replace the contents of a non-empty --out')
     p.set_defaults(func=synth)
 
-# %% ../nbs/15_cli.ipynb #271a1ba2
+# %% ../nbs/15_cli.ipynb #210221d2
 def score(args):
     "Score a results folder against DAVIS-layout ground truth and print the tables."
     from trickvos.metrics import evaluate_results, format_tables
@@ -61,7 +61,7 @@ def _add_score(sub):
     p.add_argument('--out', type=Path, default=None, help='where to write the CSV/JSON tables (default: the results folder)')
     p.set_defaults(func=score)
 
-# %% ../nbs/15_cli.ipynb #99891121
+# %% ../nbs/15_cli.ipynb #9edb9c18
 def demo(args):
     "Synthetic benchmark -> copy-first-frame predictions -> DAVIS scores."
     from trickvos import synthetic
@@ -79,7 +79,16 @@ def demo(args):
     res = evaluate_results(results, data, split=args.set)
     print(f"\nCopy-first-frame floor on {data} ({args.set}):\n")
     print(format_tables(res))
-    return res
+    if args.no_model: return res
+    from trickvos.model import shipped_model
+    from trickvos.evaluation import evaluate_model
+    ref = evaluate_model(shipped_model('baseline-reference'), data, split=args.set, out_dir=out/'baseline-reference',
+                         device='cpu')
+    print(f"\nThe shipped reference baseline (trickvos/weights/baseline-reference) on {data} ({args.set}):\n")
+    print(format_tables(ref['scores']))
+    print(f"\nJ&F: reference baseline {ref['scores'].global_table['J&F-Mean']:.3f} vs copy-first-frame floor "
+          f"{res.global_table['J&F-Mean']:.3f} ({ref['fps']:.1f} FPS on the CPU)")
+    return ref
 
 def _add_demo(sub):
     p = sub.add_parser('demo', help='run the main job on the embedded synthetic benchmark',
@@ -88,9 +97,10 @@ def _add_demo(sub):
     p.add_argument('--data', type=Path, default=None, help='use this DAVIS-layout dataset instead of generating one')
     p.add_argument('--set', default='val', help='split to evaluate (default %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='seed of the generated benchmark (default %(default)s)')
+    p.add_argument('--no-model', action='store_true', help='only the floor: skip the shipped reference baseline')
     p.set_defaults(func=demo)
 
-# %% ../nbs/15_cli.ipynb #3db87dab
+# %% ../nbs/15_cli.ipynb #ec4def17
 SUBCOMMANDS = [_add_synth, _add_score, _add_demo]
 
 # commands whose parsers live in the modules that run them (they import PyTorch): name -> (module, adder, help)
