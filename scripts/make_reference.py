@@ -26,7 +26,7 @@ def main(argv=None):
     from trickvos.cli import main as trickvos
     from trickvos.metrics import copy_first_frame, evaluate_results
     from trickvos.evaluation import evaluate_model
-    from trickvos.model import read_model_metadata, WEIGHTS_DIR, count_parameters, load_model
+    from trickvos.model import WEIGHTS_DIR, count_parameters, load_model
     work, data, run = a.work, a.work / 'synth', a.work / a.preset
     cmds = {'synth': f'trickvos synth --out {data}',
             'train': f'trickvos train --preset {a.preset} --scale reference --data {data} --out {run}'}

@@ -1,6 +1,5 @@
 "trickvos.training: clip sampling, curriculum, config, learning rate, checkpoints, exact resume, gloo DDP, CLI."
 import argparse, json, os, subprocess, sys, textwrap
-from pathlib import Path
 import numpy as np
 import pytest
 import torch
