@@ -20,10 +20,10 @@ from .model import PRESETS, build_model, save_model, MODEL_FILE
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'sample_frame_indices', 'max_skip_at', 'make_sample',
-           'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'train_config', 'stage_of',
-           'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'make_loader',
-           'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots', 'add_train_parser']
+__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'sample_frame_indices', 'max_skip_at',
+           'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'train_config',
+           'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'init_distributed',
+           'make_loader', 'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots', 'add_train_parser']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -140,7 +140,9 @@ def collate_clips(samples):
 
 # %% ../nbs/06_training.ipynb #dd73fb0a
 TRAIN_PRESETS = {'baseline': ('baseline', 'baseline'), 'stcn': ('stcn', 'baseline'), 'stm': ('stm', 'baseline'),
-                 'ssim': ('baseline', 'ssim'), 'iou': ('baseline', 'iou'), 'trick1': ('baseline', 'trick1')}
+                 'ssim': ('baseline', 'ssim'), 'iou': ('baseline', 'iou'), 'trick1': ('baseline', 'trick1'),
+                 'trick2': ('baseline', 'baseline'), 'trick12': ('baseline', 'trick1')}
+DONOR_PRESETS = {'trick2': 'baseline', 'trick12': 'trick1'}   # Trick 2: the preset whose trained decoder each re-uses
 
 @dataclass
 class TrainConfig:
@@ -171,6 +173,8 @@ class TrainConfig:
     log_every: int = 10
     ckpt_every: int = 100
     split: str = 'train'
+    decoder_from: str | None = None # Trick 2: a finished run (or model file) whose decoder initialises this one
+    model_from: str | None = None   # control: initialise the whole network from a run (or model file)
 
     def __post_init__(self):
         self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
@@ -181,6 +185,10 @@ class TrainConfig:
             raise ValueError('static_iters and main_iters must be >= 0, not both 0')
         if self.batch_size < 1 or self.clip_frames < 2 or self.static_frames < 2 or self.max_objects < 1:
             raise ValueError('batch_size >= 1, clip_frames >= 2, static_frames >= 2 and max_objects >= 1 are needed')
+        if self.preset in DONOR_PRESETS and not self.decoder_from:
+            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
+                             f'{DONOR_PRESETS[self.preset]!r} run')
+        if self.decoder_from and self.model_from: raise ValueError('pass decoder_from or model_from, not both')
 
     @property
     def total_iters(self): return self.static_iters + self.main_iters
@@ -320,6 +328,11 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     videos = load_training_videos(data, cfg.split)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model_preset, pretrained=cfg.pretrained).freeze_bn(cfg.bn_frozen).to(device).train()
+    if (cfg.decoder_from or cfg.model_from) and not ckpt:      # Trick 2 (07_decoder_pretraining) or its control
+        from .pretraining import init_from_donor
+        donor = init_from_donor(model, cfg.decoder_from or cfg.model_from, 'decoder' if cfg.decoder_from else 'all',
+                                expect_preset=DONOR_PRESETS.get(cfg.preset))
+        if rank == 0: (out / 'donor.json').write_text(json.dumps(donor, indent=1))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, seconds = load_checkpoint(ckpt, model, opt) if ckpt else (0, 0.0)
     if world > 1:
@@ -404,6 +417,9 @@ def add_train_parser(sub):
     p.add_argument('--out', type=Path, required=True, help='run folder')
     p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint')
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--decoder-from', metavar='RUN_DIR', help="Trick 2: initialise the decoder from a finished run's model "
+                   '(needed by --preset trick2 / trick12)')
+    p.add_argument('--model-from', metavar='RUN_DIR', help='control experiment: initialise the whole network from a run')
     p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help='override the iterations of stage 0 and 2')
     p.add_argument('--batch-size', type=int, help='override the batch size (per process)')
     p.add_argument('--workers', type=int, help='DataLoader worker processes')
@@ -412,7 +428,7 @@ def add_train_parser(sub):
     p.set_defaults(func=_train_cli)
 
 def _train_cli(args):
-    over = dict(seed=args.seed)
+    over = dict(seed=args.seed, decoder_from=args.decoder_from, model_from=args.model_from)
     if args.iters: over.update(static_iters=args.iters[0], main_iters=args.iters[1])
     if args.batch_size: over['batch_size'] = args.batch_size
     if args.workers is not None: over['workers'] = args.workers
