@@ -1,0 +1,217 @@
+"trickvos.reproduce: the plan of runs (rows -> runs, donors), resume, results.json schema, tables, CLI parser."
+import argparse, json
+from pathlib import Path
+import pytest
+import torch
+from trickvos import reproduce as R
+from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, SPLITS, DONE_FILE, plan_runs, plan_table, eval_key, reproduce,
+                                reproduce_command, add_reproduce_parser, paper_rows, score_splits, table1_markdown,
+                                table2_markdown, Context)
+from trickvos.training import DONOR_PRESETS, TRAIN_PRESETS
+
+torch.set_num_threads(1)
+
+
+def _by(steps): return {s.name: s for s in steps}
+
+
+def test_plan_has_every_row_and_its_runs():
+    steps = plan_runs('/o', seeds=(0, 3))
+    by = _by(steps)
+    for seed in (0, 3):
+        for _, preset, tracker in TABLE1_ROWS + TABLE2_ROWS:
+            ev = by[f'seed{seed}/eval/{eval_key(preset, tracker)}']
+            assert ev.kind == 'eval' and ev.seed == seed and ev.needs[0] == f'seed{seed}/{preset}'
+            assert (f'seed{seed}/tracker' in ev.needs) == (tracker == 'pt')
+    assert sum(s.kind == 'train' for s in steps) == 2 * 7          # baseline ssim iou trick1 stcn trick2 trick12
+    assert sum(s.kind == 'eval' for s in steps) == 2 * 11           # 12 Table 1+2 rows, Baseline shared
+    assert [s.kind for s in steps[:2]] == ['synth', 'floor'] and sum(s.kind == 'floor' for s in steps) == 1
+    assert {s.preset for s in steps if s.kind == 'bench'} == {'baseline', 'trick12', 'stcn'}
+
+
+def test_plan_donors_are_same_seed_and_come_first():
+    steps = plan_runs('/o', seeds=(0, 1))
+    names = [s.name for s in steps]
+    for seed in (0, 1):
+        for p, donor in DONOR_PRESETS.items():
+            st = _by(steps)[f'seed{seed}/{p}']
+            assert st.needs == ('synth', f'seed{seed}/{donor}')
+            assert names.index(f'seed{seed}/{donor}') < names.index(st.name)
+    # every step comes after what it needs
+    for i, s in enumerate(steps): assert all(names.index(n) < i for n in s.needs)
+
+
+def test_plan_with_given_data_generates_nothing():
+    steps = plan_runs('/o', seeds=(0,), data='/d')
+    assert 'synth' not in {s.kind for s in steps} and all('synth' not in s.needs for s in steps)
+    assert _by(steps)['seed0/baseline'].needs == ()
+
+
+def test_plan_table_names_the_donor_runs():
+    t = plan_table(plan_runs('/o', seeds=(0,)))
+    assert '| 1 | + Trick 1+2 | trick12 | seed0/trick1, seed0/trick12 |' in t
+    assert '| 2 | Baseline + TrickVOS (PT) | trick12+pt | seed0/trick1, seed0/trick12, seed0/tracker |' in t
+    assert t.count('\n') == 2 + len(TABLE1_ROWS) + len(TABLE2_ROWS) - 1
+
+
+def test_paper_rows():
+    p = paper_rows()
+    t1 = [r for r in p if r['table'] == 1 and r['dataset'] == 'DAVIS 2017 val']
+    assert [r['row'] for r in t1] == [r for r, _, _ in TABLE1_ROWS]
+    assert t1[0]['J&F'] == pytest.approx(0.8086) and t1[-1]['J&F'] == pytest.approx(0.8267)
+    yt = next(r for r in p if r['row'] == 'Baseline + TrickVOS (PT)' and r['dataset'] == 'YouTube-VOS 2019 val')
+    assert yt['J unseen'] == pytest.approx(0.752) and yt['table'] == 2
+    assert all(0 < r['J&F'] < 1 for r in p)
+
+
+# ---- fake step runners: write the files a real step writes, instantly, and count calls ----
+
+def _fake_runners(calls):
+    from trickvos.model import build_model, save_model
+    from trickvos.parametric_tracker import MotionMLP, save_motion_mlp
+
+    def synth(s, ctx):
+        calls.append(s.name); Path(s.out).mkdir(parents=True); (Path(s.out) / 'ImageSets').mkdir()
+        (Path(s.out) / 'meta.json').write_text('{}')
+
+    def train(s, ctx):
+        calls.append(s.name)
+        save_model(build_model(TRAIN_PRESETS[s.preset][0]), Path(s.out) / 'model.safetensors')
+        (Path(s.out) / 'summary.json').write_text(json.dumps({'seconds': 10.0 + s.seed}))
+
+    def tracker(s, ctx):
+        calls.append(s.name); save_motion_mlp(MotionMLP(), Path(s.out) / 'parametric_tracker.safetensors')
+
+    def scores(s, base):
+        v = {'J&F': base, 'J': base - 0.01, 'F': base + 0.01}
+        return {sp: v for sp in SPLITS}
+
+    def floor(s, ctx):
+        calls.append(s.name); R._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, 0.3)})
+
+    def ev(s, ctx):
+        calls.append(s.name)
+        base = 0.4 + 0.01 * s.seed + 0.001 * len(eval_key(s.preset, s.tracker))
+        R._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, base), 'fps': 7.0 + s.seed, 'frames': 10})
+
+    def bench(s, ctx):
+        calls.append(s.name)
+        R._write_json(Path(s.out) / 'bench.json', {'rows': [dict(fps=5.0, size='64x96', objects=1, threads=1,
+                                                                   device_name='cpu', reps=2)]})
+    return dict(synth=synth, train=train, tracker=tracker, floor=floor, eval=ev, bench=bench)
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    calls = []
+    monkeypatch.setattr(R, 'RUNNERS', _fake_runners(calls))
+    return calls
+
+
+def test_results_schema(tmp_path, fake):
+    res = reproduce('lesson', out=tmp_path / 'r', seeds=(0, 1), progress=False)
+    on_disk = json.loads((tmp_path / 'r' / 'results.json').read_text())
+    assert on_disk == json.loads(json.dumps(res))
+    assert {'scale', 'data', 'seeds', 'rows', 'table2', 'paper', 'floor', 'seconds'} <= set(res)
+    assert res['scale'] == 'lesson' and res['seeds'] == [0, 1] and res['data'] == str(tmp_path / 'r' / 'synth')
+    assert [(e['row'], e['split']) for e in res['rows']] == [(r, s) for r, _, _ in TABLE1_ROWS for s in SPLITS]
+    b = res['rows'][0]
+    assert (b['table'], b['preset'], b['tracker'], b['split']) == (1, 'baseline', None, 'val')
+    assert set(b['seeds']) == {'0', '1'} and set(b['seeds']['0']) == {'J&F', 'J', 'F'}
+    assert b['J&F'] == pytest.approx((b['seeds']['0']['J&F'] + b['seeds']['1']['J&F']) / 2)
+    assert b['min']['J&F'] < b['max']['J&F'] and b['train_seconds'] == pytest.approx(10.5)
+    assert next(e for e in res['rows'] if e['row'] == '+ TrickVOS (PT)')['tracker'] == 'pt'
+    t2 = {e['row']: e for e in res['table2'] if e['split'] == 'val'}
+    assert list(t2) == [r for r, _, _ in TABLE2_ROWS] and all(e['table'] == 2 for e in t2.values())
+    assert t2['STCN']['parameters'] > t2['Baseline']['parameters'] == t2['Baseline + TrickVOS (CV)']['parameters']
+    assert t2['Baseline + TrickVOS (PT)']['parameters'] > t2['Baseline']['parameters']
+    assert t2['Baseline']['FPS'] == pytest.approx(7.5) and t2['Baseline']['model FPS'] == 5.0
+    assert res['floor']['val']['J&F'] == 0.3 and res['paper'] == paper_rows()
+    assert all(isinstance(v, float) for v in json.loads((tmp_path / 'r' / 'timings.json').read_text()).values())
+    assert (tmp_path / 'r' / 'table1.png').stat().st_size > 1000
+
+
+def test_resume_skips_finished_steps(tmp_path, fake):
+    out = tmp_path / 'r'
+    reproduce('lesson', out=out, progress=False)
+    n = len(fake)
+    assert n == len(plan_runs(out, (0,)))
+    fake.clear()
+    res = reproduce('lesson', out=out, progress=False)
+    assert fake == [] and res['rows'][0]['J&F'] > 0
+    (out / 'evals' / 'seed0' / 'trick12+pt' / 'scores.json').unlink()
+    (out / 'runs' / 'seed0' / 'trick1' / 'summary.json').unlink()
+    reproduce('lesson', out=out, progress=False)
+    assert fake == ['seed0/trick1', 'seed0/eval/trick12+pt']     # only these; trick12 (its user) is kept
+
+
+def test_half_trained_run_resumes_from_checkpoint(tmp_path, monkeypatch):
+    import trickvos.training as T
+    seen = []
+    monkeypatch.setattr(T, 'train', lambda cfg, data, out, resume=False, device=None, progress=True:
+                        seen.append((cfg.preset, cfg.seed, cfg.decoder_from, cfg.static_iters, resume)))
+    ctx = Context(tmp_path, tmp_path / 'synth', 'lesson', train_overrides=dict(static_iters=1, main_iters=2))
+    by = _by(plan_runs(tmp_path, (4,)))
+    R._train(by['seed4/trick12'], ctx)
+    (tmp_path / 'runs' / 'seed4' / 'trick12').mkdir(parents=True)
+    (tmp_path / 'runs' / 'seed4' / 'trick12' / T.CHECKPOINT).write_bytes(b'x')
+    R._train(by['seed4/trick12'], ctx)
+    donor = str(tmp_path / 'runs' / 'seed4' / 'trick1')
+    assert seen == [('trick12', 4, donor, 1, False), ('trick12', 4, donor, 1, True)]
+
+
+def test_a_step_that_writes_nothing_fails(tmp_path, fake, monkeypatch):
+    monkeypatch.setitem(R.RUNNERS, 'tracker', lambda s, ctx: None)
+    with pytest.raises(RuntimeError, match='tracker'): reproduce('lesson', out=tmp_path / 'r', progress=False)
+    # what finished before stays finished
+    assert (tmp_path / 'r' / 'runs' / 'seed0' / 'trick12' / 'summary.json').exists()
+
+
+def test_tables_put_the_paper_beside_ours(tmp_path, fake):
+    res = reproduce('lesson', out=tmp_path / 'r', seeds=(0, 1), progress=False)
+    t1, t2 = table1_markdown(res), table2_markdown(res)
+    assert t1 == (tmp_path / 'r' / 'table1.md').read_text() and t2 == (tmp_path / 'r' / 'table2.md').read_text()
+    head = t1.splitlines()[0]
+    for d in ('DAVIS 2016 val', 'DAVIS 2017 val', 'YouTube-VOS 2019 val'): assert f'paper J&F ({d})' in head
+    row = next(l for l in t1.splitlines() if l.startswith('| + Trick 1 |'))
+    assert row.endswith('| 88.80 | 81.97 | 79.42 |') and '[' in row                  # paper's numbers; ours with spread
+    assert 'copy first frame (floor) | 30.0' in t1
+    assert 'paper J&F (DAVIS 2017 val)' in t2.splitlines()[0] and 'paper FPS' in t2
+    stcn = next(l for l in t2.splitlines() if l.startswith('| STCN |'))
+    assert '| 84.0 | 80.6 | 87.4 | 80.7 |' in stcn and stcn.endswith('| 48.3 |')
+
+
+def test_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match='scale'): reproduce('paper', out=tmp_path)
+    with pytest.raises(ValueError, match='seeds'): reproduce('lesson', out=tmp_path, seeds=(0, 0))
+    with pytest.raises(ValueError, match='seeds'): reproduce('lesson', out=tmp_path, seeds=())
+    with pytest.raises(FileNotFoundError): reproduce('lesson', data=tmp_path / 'none', out=tmp_path)
+
+
+def test_score_splits_skips_absent_lists(tmp_path):
+    from trickvos.synthetic import generate_benchmark
+    from trickvos.metrics import copy_first_frame
+    data = generate_benchmark(tmp_path / 'd', n_train=1, n_val=2, frames=4, size=(64, 96), progress=False)
+    pred = copy_first_frame(data, 'val', tmp_path / 'p')
+    got = score_splits(pred, data, ('val', 'val_seen', 'val_unseen', 'nope'), out_dir=tmp_path / 's')
+    assert set(got) == {'val', 'val_seen', 'val_unseen'}
+    assert got['val']['J&F'] == pytest.approx((got['val']['J'] + got['val']['F']) / 2)
+    assert (tmp_path / 's' / 'val_seen').is_dir()
+
+
+def test_cli_parser(tmp_path, monkeypatch):
+    ap = argparse.ArgumentParser(); add_reproduce_parser(ap.add_subparsers(dest='cmd'))
+    a = ap.parse_args(['reproduce'])
+    assert (a.scale, a.data, a.out, a.seeds, a.iters, a.func) == ('lesson', None, Path('reproduce'), None, None, reproduce_command)
+    a = ap.parse_args(['reproduce', '--scale', 'reference', '--data', 'd', '--out', str(tmp_path), '--seeds', '0', '1',
+                       '--iters', '1', '2', '--device', 'cpu', '--quiet'])
+    assert (a.scale, a.data, a.seeds, a.iters, a.device, a.quiet) == ('reference', Path('d'), [0, 1], [1, 2], 'cpu', True)
+    with pytest.raises(SystemExit): ap.parse_args(['reproduce', '--scale', 'paper'])
+    got = {}
+    def fake(scale, **kw):
+        got.update(scale=scale, **kw)
+        (tmp_path / 'table1.md').write_text('T1'); (tmp_path / 'table2.md').write_text('T2')
+        return {'seconds': 1.0}
+    monkeypatch.setattr(R, 'reproduce', fake)
+    assert a.func(a) == 0
+    assert got['train_overrides'] == {'static_iters': 1, 'main_iters': 2} and got['seeds'] == [0, 1] and not got['progress']
