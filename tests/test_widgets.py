@@ -1,0 +1,268 @@
+"Tests for trickvos.widgets: set controls as a user would (callbacks run synchronously) and check what the widgets show."
+import json, time
+import numpy as np
+import pytest
+import torch
+import ipywidgets as W
+import trickvos.widgets as wd
+from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker, TrackRecord,
+                              track_probs, track_model, BoxViewer, box_viewer, PAPER_TABLE1, PAPER_TABLE1_ROWS,
+                              paper_table1, load_results, shipped_results, AblationViewer, ablation_viewer,
+                              toy_trajectory, toy_motion_pairs, playground_pt_model, TrackerPlayground, tracker_playground)
+from trickvos.tracker import ConstantVelocityTracker
+
+torch.set_num_threads(1)
+
+def square_labels(T=6, H=40, Wd=64, step=5):
+    "A 15x15 square (label 1) moving `step` px right per frame: (T,H,W) uint8."
+    lab = np.zeros((T, H, Wd), np.uint8)
+    for t in range(T): lab[t, 10:25, 4 + step * t:19 + step * t] = 1
+    return lab
+
+def square_probs(xs, H=40, Wd=80, s=10, y=12):
+    "One-object probabilities (T,1,H,W): an s x s square at each x in `xs`."
+    p = torch.zeros(len(xs), 1, H, Wd)
+    for t, x in enumerate(xs): p[t, 0, y:y + s, max(x, 0):max(x + s, 0)] = 1
+    return p
+
+# ---------------------------------------------------------------- figures
+def test_png_bytes():
+    fig = new_figure(1, 1); fig.add_subplot().plot([0, 1])
+    assert png_bytes(fig).startswith(b'\x89PNG')
+
+# ---------------------------------------------------------------- mask viewer
+def test_frame_scores_known_values():
+    g = np.zeros((20, 30), np.uint8); g[5:15, 5:20] = 1
+    p = g.copy(); p[5:15, 5:10] = 0
+    s = frame_scores(g, p, [1])
+    assert s['J'][0] == pytest.approx(100 / 150) and 0 < s['F'][0] < 1
+    assert frame_scores(g, g, [1])['J'].tolist() == [1.0] and frame_scores(g, g, [1])['F'].tolist() == [1.0]
+    v = g.copy(); v[0, 0] = 255                                   # void counts as background
+    assert frame_scores(v, g, [1])['J'].tolist() == [1.0]
+    assert frame_scores(g, g, [1, 2])['J'].tolist() == [1.0, 1.0]  # absent in both: J = 1 (DAVIS)
+
+def test_mask_viewer_shows_known_scores():
+    gt = square_labels()
+    frames = np.full(gt.shape + (3,), 90, np.uint8)
+    mv = MaskViewer(frames, gt, {'perfect': gt, 'shifted': np.roll(gt, 5, axis=2)})
+    assert mv.object_ids == [1] and 'given mask (not scored)' in mv.table.value
+    mv.frame.value = 2
+    assert '<td>perfect</td><td>1.000</td><td>1.000</td><td>1.000</td>' in mv.table.value
+    assert '<td>shifted</td><td>0.500</td>' in mv.table.value and 'scored by the DAVIS protocol' in mv.table.value
+    img = mv.image.value
+    mv.errors.value = True; assert mv.image.value != img
+    one = mv.image.value
+    mv.show.value = 'ground truth'; assert mv.image.value != one and len(mv.panels(2)) == 1
+    mv.frame.value = 5; assert 'last frame' in mv.table.value
+    assert isinstance(mask_viewer(frames, gt, {'p': gt}), W.VBox)
+
+def test_mask_viewer_errors_painted_white():
+    gt = square_labels()
+    frames = np.zeros(gt.shape + (3,), np.uint8)
+    mv = MaskViewer(frames, gt, {'shifted': np.roll(gt, 5, axis=2)})
+    mv.errors.value = True
+    (_, g), (_, p) = mv.panels(0)
+    wrong = gt[0] != np.roll(gt, 5, axis=2)[0]
+    assert (p[wrong] == 255).all() and not (g == 255).all(-1).any()
+
+def test_mask_viewer_bad_input():
+    gt = square_labels()
+    frames = np.zeros(gt.shape + (3,), np.uint8)
+    with pytest.raises(ValueError): MaskViewer(frames, gt, {})
+    with pytest.raises(ValueError): MaskViewer(frames, gt, {'p': gt[:3]})
+    with pytest.raises(ValueError): MaskViewer(frames[:3], gt, {'p': gt})
+    with pytest.raises(ValueError): MaskViewer(frames, gt.astype(float), {'p': gt})
+
+# ---------------------------------------------------------------- box viewer
+def test_track_probs_records_known_boxes():
+    xs = [5 + 3 * t for t in range(6)]
+    probs = torch.maximum(square_probs(xs), square_probs([x + 20 for x in xs]) * (torch.arange(6) >= 2)[:, None, None, None])
+    rec = track_probs(probs, 'cv')
+    assert len(rec) == 6 and rec.before.shape == rec.after.shape == (6, 1, 40, 80) and rec.tracker == 'cv'
+    assert rec.history[0]['annotated'] and not rec.history[1]['active'][0] and rec.history[2]['active'][0]
+    for t in range(2, 6):
+        assert rec.history[t]['predicted'].tolist() == [[xs[t], 12, 10, 10]]
+        assert torch.equal(rec.after[t].float(), square_probs([xs[t]])[0])
+
+def test_track_probs_from_label_maps_and_errors():
+    lab = square_labels(T=5)
+    rec = track_probs(lab, 'cv', gt=lab)
+    assert rec.object_ids == [1] and rec.before.shape == (5, 1, 40, 64) and rec.gt.shape == (5, 1, 40, 64)
+    with pytest.raises(ValueError): track_probs(torch.zeros(4, 5), 'cv')
+    with pytest.raises(ValueError): track_probs(lab, None)
+
+def test_tap_tracker_pads_late_objects():
+    tap = TapTracker(ConstantVelocityTracker())
+    tap.reset()
+    tap.step(torch.ones(1, 4, 4), annotated=True); tap.step(torch.ones(2, 4, 4), annotated=True)
+    st = wd._stack_objects(tap.before)
+    assert st.shape == (2, 2, 4, 4) and st[0, 1].sum() == 0 and st[1, 1].sum() == 16 and len(tap.history) == 2
+
+def test_box_viewer_info_and_margin():
+    xs = [5 + 3 * t for t in range(6)]
+    probs = torch.maximum(square_probs(xs), square_probs([x + 20 for x in xs]) * (torch.arange(6) >= 2)[:, None, None, None])
+    bv = BoxViewer(track_probs(probs, 'cv'), rerun=lambda name, **kw: track_probs(probs, name, **kw))
+    bv.frame.value = 4
+    assert '[17.0, 12.0, 10.0, 10.0]' in bv.info.value and 'removed: 100' in bv.info.value and 'filtered' in bv.info.value
+    bv.margin.value = 0.2                      # 10 px box + 2 px per side
+    assert bv.record.history[4]['attention'][0].float().sum() == 14 * 14
+    img = bv.image.value
+    bv.tracker.value = 'pt'
+    assert bv.record.tracker == 'pt' and '(pt)' in bv.info.value
+    bv.frame.value = 1; assert 'initialising' in bv.info.value and bv.image.value != img
+    bv.frame.value = 0; assert 'annotated frame' in bv.info.value
+
+def test_box_viewer_function_and_gt():
+    lab = square_labels(T=5)
+    w = box_viewer(lab, 'cv', gt=lab)
+    assert isinstance(w, W.VBox) and 'J against the ground truth before filtering: 1.000, after: 1.000' in w.children[-1].value
+    w2 = box_viewer(track_probs(lab, 'cv'))
+    assert len(w2.children) == 3                # a record cannot be re-run: no tracker/margin row
+
+def test_track_model_matches_segment_video():
+    from trickvos.model import build_model
+    from trickvos.inference import segment_video
+    torch.manual_seed(0)
+    model = build_model('baseline').eval()
+    lab = square_labels(T=4, H=32, Wd=48, step=3)
+    frames = [np.where(l[..., None] > 0, 200, 40).astype(np.uint8).repeat(3, -1) for l in lab]
+    rec, labels = track_model(model, frames, lab[0], 'cv', gt=lab)
+    assert rec.before.shape == (4, 1, 32, 48) and rec.frames.shape == (4, 32, 48, 3) and rec.object_ids == [1]
+    assert rec.history[0]['annotated'] and len(rec.history) == 4
+    assert np.array_equal(labels, segment_video(model, frames, lab[0], tracker='cv'))
+    assert BoxViewer(rec).info.value.startswith('<b>frame 2, object 1</b> (cv)')
+
+# ---------------------------------------------------------------- ablation viewer
+def test_paper_table1_as_typed():
+    rows = paper_table1()
+    assert len(rows) == 30 and len(PAPER_TABLE1_ROWS) == 10
+    d17 = {r['row']: r['J&F'] for r in rows if r['dataset'] == 'DAVIS 2017 val'}
+    assert d17['Baseline'] == 0.8086 and d17['+ TrickVOS (PT)'] == 0.8267
+    # the paper's arrows are the differences from the baseline
+    assert round(PAPER_TABLE1['DAVIS 2016 val'][1] - PAPER_TABLE1['DAVIS 2016 val'][0], 2) == -0.37
+    assert round(PAPER_TABLE1['YouTube-VOS 2019 val'][-1] - PAPER_TABLE1['YouTube-VOS 2019 val'][0], 2) == 3.29
+
+def test_load_results_validates(tmp_path):
+    good = {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': [0.4, 0.6]}], 'source': 'test'}
+    p = tmp_path / 'results.json'; p.write_text(json.dumps(good))
+    r = load_results(p)
+    assert r['rows'] == good['rows'] and len(r['paper']) == 30 and r['source'] == 'test'
+    assert load_results(str(p)) == r
+    for bad in ({'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 80.9}]},           # percent, not fraction
+                {'rows': [{'row': 'Baseline', 'split': 'val'}]},                       # no metric
+                {'rows': [{'row': 'Baseline', 'J&F': 0.5}]},                           # no split
+                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': True}]},
+                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': 0.5}]},
+                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': float('nan')}]},
+                {'rows': {'row': 'Baseline'}}, {'paper': []}, [1]):
+        with pytest.raises(ValueError): load_results(bad)
+
+def test_shipped_results_schema():
+    from trickvos.model import shipped_info
+    r = load_results(shipped_results())
+    rec = shipped_info('baseline-reference')['results']['synthetic-val']
+    base = [x for x in r['rows'] if x['row'] == 'Baseline' and x['split'] == 'synthetic-val']
+    assert base and base[0]['J&F'] == rec['J&F'] and base[0]['J'] == rec['J']
+    assert any(x['row'] == 'copy-first-frame floor' for x in r['rows'])
+    with pytest.raises(FileNotFoundError): shipped_results('no-such-model')
+
+def test_ablation_viewer_controls():
+    res = {'rows': [{'row': 'Baseline', 'split': 'a', 'J&F': 0.5, 'J': 0.4, 'F': 0.6, 'seeds': [0.49, 0.51]},
+                    {'row': '+ Trick 1', 'split': 'a', 'J&F': 0.6, 'J': 0.55, 'F': 0.65},
+                    {'row': 'floor', 'split': 'b', 'J&F': 0.1}]}
+    av = AblationViewer(res)
+    assert av.dataset.value == 'DAVIS 2017 val' and av.split.options == ('a', 'b')
+    assert '<td>+ Trick 1</td><td>0.600</td><td>0.820</td>' in av.table.value and av.rows()[:2] == ['Baseline', '+ Trick 1']
+    av.relative.value = True
+    assert '<td>+ Trick 1</td><td>+0.100</td><td>+0.011</td>' in av.table.value
+    img = av.image.value
+    av.metric.value = 'J'
+    assert '<td>+ Trick 1</td><td>+0.150</td><td>-</td>' in av.table.value and av.image.value != img
+    av.dataset.value = 'DAVIS 2016 val'; av.metric.value = 'J&F'
+    assert '<td>+ SSIM</td><td>-</td><td>-0.004</td>' in av.table.value
+    av.split.value = 'b'                      # no Baseline in split b: nothing to subtract
+    assert av.values('ours') == {} and av.rows()[-1] == 'floor'
+    av.relative.value = False
+    assert '<td>floor</td><td>0.100</td><td>-</td>' in av.table.value
+    assert isinstance(ablation_viewer(res), W.VBox)
+
+# ---------------------------------------------------------------- trajectories and playground
+def test_toy_trajectory_known_positions():
+    tj = toy_trajectory(T=10, speed=3)
+    assert tj.boxes[:, 0].tolist() == [2 + 3 * t for t in range(10)] and tj.boxes[:, 1:].unique().tolist() == [12, 15]
+    assert tj.distractor[:2].sum() == 0 and tj.distractor[2].sum() == 144
+    d = tj.distractor[5].nonzero()
+    assert d[:, 0].min() == 15 + 12 + 6 and d[:, 1].min() == 2 + 15          # 6 px gap below, same x
+    assert torch.equal(tj.prob[0], tj.gt[0]) and (tj.prob[5][tj.distractor[5]] == 0.8).all() and (tj.prob[5][tj.gt[5] > 0] == 1).all()
+
+def test_toy_trajectory_motion_options():
+    acc = toy_trajectory(T=6, speed=1, accel=1).boxes[:, 0].tolist()
+    assert acc == [2, 3, 5, 8, 12, 17]
+    down = toy_trajectory(T=4, speed=2, turn=90).boxes[:, :2].tolist()      # turns 90 degrees each frame: right, down, left, up
+    assert down[:3] == [[2, 15], [4, 15], [4, 17]]
+    assert torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=3).gt)
+    assert not torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=4).gt)
+    b = toy_trajectory(T=30, W=64, speed=4, distance=0).boxes[:, 0]
+    assert b[11:16].tolist() == [46, 50, 50, 46, 42]                          # bounces off x = 52
+    assert toy_trajectory(similarity=0).prob[3].max() == 1 and toy_trajectory(similarity=0).prob[3].sum() == 144
+    for bad in (dict(similarity=1.5), dict(distance=-1), dict(noise=-1), dict(size=40), dict(T=0)):
+        with pytest.raises(ValueError): toy_trajectory(**bad)
+
+def test_toy_motion_pairs_and_pt_models():
+    X, Y = toy_motion_pairs(n=3, T=5)
+    assert X.shape == Y.shape == (9, 4) and torch.isfinite(X).all()
+    from trickvos.parametric_tracker import MotionMLP
+    shipped = playground_pt_model('shipped (4)')
+    assert isinstance(shipped, MotionMLP) and playground_pt_model('shipped (4)') is shipped
+    m = playground_pt_model('16', steps=5)
+    assert isinstance(m, MotionMLP) and m is not shipped and not m.training
+
+def test_playground_known_boxes_and_margin():
+    pg = TrackerPlayground(speed=2, similarity=0.0)
+    h = pg.runs['CV']['history']
+    assert [h[t]['predicted'][0].tolist() for t in (2, 6, 20)] == [[2 + 2 * t, 15, 12, 12] for t in (2, 6, 20)]
+    assert (pg.runs['CV']['iou'] == 1).all() and (pg.runs['none']['iou'] == 1).all()
+    assert h[6]['attention'][0].float().sum() == 144
+    pg.sliders['margin'].value = 0.25          # 12 px box + 3 px per side
+    assert pg.runs['CV']['history'][6]['attention'][0].float().sum() == 18 * 18
+    assert pg.runs['PT']['history'][6]['attention'][0].float().sum() >= 18 * 18
+
+def test_playground_lookalike_lessons():
+    pg = TrackerPlayground(speed=2, similarity=0.9, distance=2)
+    kept = lambda name: int((pg.runs[name]['out'][2:][pg.traj.distractor[2:]] > 0.5).sum())
+    assert kept('none') == int(pg.traj.distractor[2:].sum()) > 0 and kept('CV') == 0
+    assert pg.runs['none']['iou'][2:].max() == pytest.approx(0.5)             # object + same-size look-alike
+    assert f"<td>none</td><td>0.500</td><td>{kept('none')} / {kept('none')}</td>" in pg.status.value
+    pg.sliders['margin'].value = 0.25          # margin 3 px > gap 2 px: the look-alike gets in, the box swallows it
+    assert kept('CV') > 0 and pg.runs['CV']['history'][-1]['box'][0, 3] > 12
+    pg.sliders['similarity'].value = 0.45      # below 0.5 the look-alike never wins a pixel: no tracker needed
+    assert (pg.runs['none']['iou'] == 1).all() and kept('none') == 0
+
+def test_playground_frame_slider_and_controls():
+    pg = TrackerPlayground(accel=0.1, similarity=0.9)
+    img, plot = pg.frame_image.value, pg.plot_image.value
+    pg.frame.value = 10
+    assert pg.frame_image.value != img and pg.plot_image.value == plot and pg.frame_label.value.startswith('frame 10:')
+    assert f"IoU {pg.runs['CV']['iou'][10]:.2f}" in pg.frame_label.value
+    pg.sliders['turn'].value = 5
+    assert pg.plot_image.value != plot and pg.params()['turn'] == 5
+    rgb = np.asarray(__import__('PIL.Image', fromlist=['Image']).open(__import__('io').BytesIO(pg.frame_image.value)))
+    assert rgb.shape[:2] == (64 * 4, 96 * 4 * 2 + 6)
+    with pytest.raises(ValueError): TrackerPlayground(wind=3)
+    assert isinstance(tracker_playground(speed=1), W.VBox)
+
+def test_playground_asym_choice_uses_chosen_model(monkeypatch):
+    from trickvos.parametric_tracker import MotionMLP
+    seen = []
+    def fake(factor):
+        seen.append(factor); return MotionMLP()
+    monkeypatch.setattr(wd, 'playground_pt_model', fake)
+    pg = TrackerPlayground()
+    pg.asym.value = '16'
+    assert seen[-1] == '16' and pg.runs['PT']['history'][3]['predicted'] is not None
+
+def test_playground_update_is_cheap():
+    pg = TrackerPlayground()
+    c = time.process_time()
+    for v in (1.0, 2.0, 3.0): pg.sliders['speed'].value = v
+    assert (time.process_time() - c) / 3 < 1.0      # CPU seconds per full update (about 0.15-0.25 s on the dev machine)
