@@ -47,6 +47,7 @@ def test_mask_viewer_shows_known_scores():
     mv = MaskViewer(frames, gt, {'perfect': gt, 'shifted': np.roll(gt, 5, axis=2)})
     assert mv.object_ids == [1] and 'given mask (not scored)' in mv.table.value
     mv.frame.value = 2
+    assert mv.play.value == 2                  # the play button starts from the shown frame (jslink copies play -> frame)
     assert '<td>perfect</td><td>1.000</td><td>1.000</td><td>1.000</td>' in mv.table.value
     assert '<td>shifted</td><td>0.500</td>' in mv.table.value and 'scored by the DAVIS protocol' in mv.table.value
     img = mv.image.value
@@ -146,8 +147,9 @@ def test_load_results_validates(tmp_path):
     good = {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': [0.4, 0.6]}], 'source': 'test'}
     p = tmp_path / 'results.json'; p.write_text(json.dumps(good))
     r = load_results(p)
-    assert r['rows'] == good['rows'] and len(r['paper']) == 30 and r['source'] == 'test'
-    assert load_results(str(p)) == r
+    assert r['rows'] == [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': {'J&F': [0.4, 0.6]}}]
+    assert len(r['paper']) == 30 and r['source'] == 'test'
+    assert load_results(str(p)) == r and load_results(r) == r          # normalising twice changes nothing
     for bad in ({'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 80.9}]},           # percent, not fraction
                 {'rows': [{'row': 'Baseline', 'split': 'val'}]},                       # no metric
                 {'rows': [{'row': 'Baseline', 'J&F': 0.5}]},                           # no split
@@ -163,7 +165,7 @@ def test_shipped_results_schema():
     rec = shipped_info('baseline-reference')['results']['synthetic-val']
     base = [x for x in r['rows'] if x['row'] == 'Baseline' and x['split'] == 'synthetic-val']
     assert base and base[0]['J&F'] == rec['J&F'] and base[0]['J'] == rec['J']
-    assert any(x['row'] == 'copy-first-frame floor' for x in r['rows'])
+    assert any(x['row'] == wd.FLOOR_ROW for x in r['rows'])
     with pytest.raises(FileNotFoundError): shipped_results('no-such-model')
 
 def test_ablation_viewer_controls():
@@ -185,6 +187,29 @@ def test_ablation_viewer_controls():
     av.relative.value = False
     assert '<td>floor</td><td>0.100</td><td>-</td>' in av.table.value
     assert isinstance(ablation_viewer(res), W.VBox)
+
+def test_reproduce_style_results(tmp_path):
+    "The results.json of `trickvos reproduce`: seeds as {seed: {metric: value}}, a floor, Table 2 rows in `paper`."
+    res = {'rows': [{'row': 'Baseline', 'table': 1, 'preset': 'baseline', 'tracker': None, 'split': 'val', 'J&F': 0.2, 'J': 0.1, 'F': 0.3,
+                     'seeds': {'0': {'J&F': 0.19, 'J': 0.09, 'F': 0.29}, '1': {'J&F': 0.21, 'J': 0.11, 'F': 0.31}},
+                     'min': {'J&F': 0.19}, 'FPS': 3.0}],
+           'paper': paper_table1() + [{'row': 'Baseline', 'table': 2, 'dataset': 'DAVIS 2017 val', 'J&F': 0.809, 'J': 0.775, 'F': 0.842}],
+           'floor': {'val': {'J&F': 0.15, 'J': 0.16, 'F': 0.14}}, 'source': 'trickvos reproduce --scale lesson', 'table2': []}
+    (tmp_path / 'results.json').write_text(json.dumps(res))
+    r = load_results(tmp_path / 'results.json')
+    assert r['rows'][0]['seeds'] == {'J&F': [0.19, 0.21], 'J': [0.09, 0.11], 'F': [0.29, 0.31]}
+    assert r['rows'][1] == {'row': wd.FLOOR_ROW, 'split': 'val', 'J&F': 0.15, 'J': 0.16, 'F': 0.14}
+    assert len(r['paper']) == 30                                  # the Table 2 row is not Table 1's
+    av = AblationViewer(r)
+    av.metric.value = 'J'
+    assert av.values('ours')['Baseline'] == (0.1, [0.09, 0.11]) and '<td>copy first frame (floor)</td><td>0.160</td>' in av.table.value
+    with pytest.raises(ValueError): load_results({**res, 'floor': [0.1]})
+    with pytest.raises(ValueError): load_results({**res, 'rows': [{**res['rows'][0], 'seeds': {'0': 0.2}}]})
+
+def test_reproduce_paper_rows_accepted():
+    reproduce = pytest.importorskip('trickvos.reproduce')
+    r = load_results({'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.2}], 'paper': reproduce.paper_rows()})
+    assert len(r['paper']) == 30 and {p['dataset'] for p in r['paper']} == set(PAPER_TABLE1)
 
 # ---------------------------------------------------------------- trajectories and playground
 def test_toy_trajectory_known_positions():
@@ -208,14 +233,17 @@ def test_toy_trajectory_motion_options():
     for bad in (dict(similarity=1.5), dict(distance=-1), dict(noise=-1), dict(size=40), dict(T=0)):
         with pytest.raises(ValueError): toy_trajectory(**bad)
 
-def test_toy_motion_pairs_and_pt_models():
+def test_toy_motion_pairs_and_pt_models(monkeypatch):
     X, Y = toy_motion_pairs(n=3, T=5)
     assert X.shape == Y.shape == (9, 4) and torch.isfinite(X).all()
     from trickvos.parametric_tracker import MotionMLP
     shipped = playground_pt_model('shipped (4)')
     assert isinstance(shipped, MotionMLP) and playground_pt_model('shipped (4)') is shipped
-    m = playground_pt_model('16', steps=5)
-    assert isinstance(m, MotionMLP) and m is not shipped and not m.training
+    monkeypatch.setattr(wd, 'toy_motion_pairs', lambda seed=0: (X, Y))     # a tiny training set
+    try:
+        m = playground_pt_model('16', steps=5)
+        assert isinstance(m, MotionMLP) and m is not shipped and not m.training and playground_pt_model('16', steps=5) is m
+    finally: playground_pt_model.cache_clear()
 
 def test_playground_known_boxes_and_margin():
     pg = TrackerPlayground(speed=2, similarity=0.0)
@@ -243,6 +271,7 @@ def test_playground_frame_slider_and_controls():
     img, plot = pg.frame_image.value, pg.plot_image.value
     pg.frame.value = 10
     assert pg.frame_image.value != img and pg.plot_image.value == plot and pg.frame_label.value.startswith('frame 10:')
+    assert pg.play.value == 10 and TrackerPlayground().play.value == 4
     assert f"IoU {pg.runs['CV']['iou'][10]:.2f}" in pg.frame_label.value
     pg.sliders['turn'].value = 5
     assert pg.plot_image.value != plot and pg.params()['turn'] == 5
