@@ -1,7 +1,7 @@
 """The tracker playground in a real browser: Voila serves a one-cell notebook, headless Chromium (driven by Playwright)
 moves a slider and checks that the picture changed. Skipped unless voila, playwright and /usr/bin/chromium exist
 (CI: `pip install voila playwright` and `apt-get install -y chromium`; no `playwright install`)."""
-import importlib.util, os, re, shutil, signal, socket, subprocess, sys, time, urllib.request
+import importlib.util, os, re, shutil, signal, socket, subprocess, sys, time
 from pathlib import Path
 import pytest
 

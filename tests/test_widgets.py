@@ -5,7 +5,7 @@ import pytest
 import torch
 import ipywidgets as W
 import trickvos.widgets as wd
-from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker, TrackRecord,
+from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker,
                               track_probs, track_model, BoxViewer, box_viewer, PAPER_TABLE1, PAPER_TABLE1_ROWS,
                               paper_table1, load_results, shipped_results, AblationViewer, ablation_viewer,
                               toy_trajectory, toy_motion_pairs, playground_pt_model, TrackerPlayground, tracker_playground)
