@@ -30,6 +30,14 @@ def test_png_bytes():
     fig = new_figure(1, 1); fig.add_subplot().plot([0, 1])
     assert png_bytes(fig).startswith(b'\x89PNG')
 
+def test_one_thread_restores():
+    n = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with wd.one_thread(): assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2
+    finally: torch.set_num_threads(n)
+
 # ---------------------------------------------------------------- mask viewer
 def test_frame_scores_known_values():
     g = np.zeros((20, 30), np.uint8); g[5:15, 5:20] = 1
