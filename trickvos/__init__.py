@@ -10,9 +10,11 @@ Modules:
 - `trickvos.model`: Key and value encoders, a space-time memory, L2 or dot-product affinity, an STCN decoder with skip connections and soft aggregation of several objects; STM, STCN and the 1.9M-parameter TrickVOS baseline as presets of one config.
 - `trickvos.parametric_tracker`: A 5-layer GeLU MLP that predicts an object's next box motion from its last one, trained on ground-truth boxes with an asymmetric penalty that makes predicted boxes err on the large side.
 - `trickvos.pretraining`: Re-use the decoder of a model already trained on VOS to initialise a fresh model: `init_from_donor`, the presets `trick2` and `trick12`, and `trickvos train --decoder-from RUN_DIR`.
+- `trickvos.reproduce`: Every run that the paper's ablation (Table 1) and comparison (Table 2) need, trained and evaluated on the synthetic benchmark, in one resumable command: `reproduce()` and `trickvos reproduce`.
 - `trickvos.speed`: The per-frame cost of propagation, part by part; BatchNorm folding, the softmax over the last dimension, channels-last half precision and CUDA graphs; a benchmark that times the eager and optimised paths side by side.
 - `trickvos.synthetic`: The embedded VOS benchmark every notebook and command uses by default: textured objects moving over panning backgrounds, occluding each other, leaving the frame, and crossing same-looking distractors; written in the DAVIS 2017 layout. Also STCN's static-image deformation clips (training stage 0).
 - `trickvos.tracker`: Boxes from masks, attention maps from boxes, and Algorithm 1 of the paper: a box per object that follows the object's recent motion and zeroes the predicted probabilities outside it.
-- `trickvos.training`: Clip sampling with STCN's max-skip curriculum, the two training stages, scales (lesson, reference, paper), atomic checkpoints that resume exactly, a CSV log and loss curves, and multi-GPU training with `torchrun`."""
+- `trickvos.training`: Clip sampling with STCN's max-skip curriculum, the two training stages, scales (lesson, reference, paper), atomic checkpoints that resume exactly, a CSV log and loss curves, and multi-GPU training with `torchrun`.
+- `trickvos.widgets`: Four interactive views (ipywidgets 8 + matplotlib, for JupyterLab and Voila): a mask viewer with per-frame J and F, a box viewer for Trick 3's tracker, Table 1 as a bar chart beside the paper's, and a tracker playground."""
 
 __version__ = "0.0.1"

@@ -110,6 +110,7 @@ LAZY_COMMANDS = {
     'segment': ('trickvos.inference', 'add_segment_parser', 'segment your own video from a first-frame mask'),
     'bench': ('trickvos.speed', 'add_bench_parser', 'time per-frame propagation (eager vs optimised, baseline vs STCN)'),
     'train-tracker': ('trickvos.parametric_tracker', 'add_train_tracker_parser', 'train the parametric box tracker (Trick 3 PT)'),
+    'reproduce': ('trickvos.reproduce', 'add_reproduce_parser', "train and evaluate every run of the paper's Tables 1 and 2 (synthetic benchmark)"),
 }
 
 def build_parser(argv=None) -> argparse.ArgumentParser:
