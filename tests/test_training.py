@@ -174,3 +174,11 @@ def test_cli_parser(data, tmp_path):
     assert args.scale == 'lesson' and args.preset == 'baseline'
     assert args.func(args) == 0 and read_log(tmp_path / 'r')['step'].tolist()[-1] == 2
     with pytest.raises(SystemExit): p.parse_args(['train', '--data', 'x', '--out', 'y', '--scale', 'huge'])
+
+
+def test_shipped_reference_baseline_was_trained_at_the_reference_scale():
+    from trickvos.model import shipped_info
+    rec, ref = shipped_info('baseline-reference'), train_config('baseline', 'reference')
+    keys = ('static_iters', 'main_iters', 'batch_size', 'lr', 'detach_memory', 'grad_clip', 'clip_frames', 'seed')
+    assert {k: rec['config'][k] for k in keys} == {k: getattr(ref, k) for k in keys}
+    assert tuple(rec['config']['crop']) == ref.crop and rec['training']['steps'] == ref.total_iters

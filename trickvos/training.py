@@ -201,7 +201,7 @@ class TrainConfig:
 
 SCALES = {
     'lesson': dict(),
-    'reference': dict(static_iters=60, main_iters=540, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
+    'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
                   lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
                   log_every=100, ckpt_every=5000, workers=8)}
