@@ -1,6 +1,6 @@
 """Regenerate the shipped reference baseline and the figures recorded beside it.
 
-    python scripts/make_reference.py --work runs/reference            # everything (about 40 min on a 2-core CPU)
+    python scripts/make_reference.py --work runs/reference            # everything (about 1.5 h on a 2-core CPU)
     python scripts/make_reference.py --work runs/reference --davis2016 ../shared/data/davis2016-sample
 
 Steps (each skipped when its output exists, so an interrupted run resumes; training resumes from its checkpoint):
