@@ -24,7 +24,8 @@ def main(argv=None):
     ap.add_argument('--preset', default='baseline')
     a = ap.parse_args(argv)
     from trickvos.cli import main as trickvos
-    from trickvos.metrics import copy_first_frame, evaluate_results
+    from trickvos.metrics import copy_first_frame
+    from trickvos.reproduce import score_splits
     from trickvos.evaluation import evaluate_model
     from trickvos.model import WEIGHTS_DIR, count_parameters, load_model
     work, data, run = a.work, a.work / 'synth', a.work / a.preset
@@ -38,8 +39,7 @@ def main(argv=None):
                   parameters=count_parameters(load_model(run)), results={})
     floor_dir = work / 'copy_first_frame'
     copy_first_frame(data, 'val', floor_dir)
-    g = evaluate_results(floor_dir, data, split='val', progress=False).global_table
-    record['results']['synthetic-val copy-first-frame floor'] = {k: g[f'{k}-Mean'] for k in ('J&F', 'J', 'F')}
+    record['results']['synthetic-val copy-first-frame floor'] = score_splits(floor_dir, data, ('val',))['val']
     sets = [('synthetic-val', data, 2017, None)]
     if a.davis2016: sets.append(('davis2016-sample', a.davis2016, 2016,
                                  sorted(p.name for p in (a.davis2016 / 'JPEGImages' / '480p').iterdir())))
@@ -50,9 +50,8 @@ def main(argv=None):
         record['results'][label] = {**{k: g[f'{k}-Mean'] for k in ('J&F', 'J', 'F')}, 'fps_cpu': res['fps'],
                                     'frames': res['frames'], 'wall_s': round(time.perf_counter() - t0, 1)}
         if label == 'synthetic-val':
-            seen = evaluate_results(work / f'eval-{label}', data, split='val_seen', progress=False, out_dir=work / 'seen').global_table
-            unseen = evaluate_results(work / f'eval-{label}', data, split='val_unseen', progress=False, out_dir=work / 'unseen').global_table
-            record['results'][label].update({'J&F seen': seen['J&F-Mean'], 'J&F unseen': unseen['J&F-Mean']})
+            split = score_splits(work / f'eval-{label}', data, ('val_seen', 'val_unseen'), out_dir=work)
+            record['results'][label].update({'J&F seen': split['val_seen']['J&F'], 'J&F unseen': split['val_unseen']['J&F']})
         print(label, record['results'][label], flush=True)
     WEIGHTS_DIR.mkdir(exist_ok=True)
     shutil.copyfile(run / 'model.safetensors', WEIGHTS_DIR / f'{a.name}.safetensors')

@@ -168,7 +168,7 @@ class Context:
     bench_reps: int = 5
     progress: bool = False          # inner progress bars (training, evaluation)
 
-def run_dir(ctx, seed, preset): return Path(ctx.out) / 'runs' / f'seed{seed}' / preset
+def run_dir(ctx, seed, name): return Path(ctx.out) / 'runs' / f'seed{seed}' / name   # a preset's run, or 'tracker'
 
 def _synth(step, ctx):
     from trickvos.synthetic import generate_benchmark
@@ -195,7 +195,7 @@ def _eval(step, ctx):
     from trickvos.evaluation import evaluate_model
     from trickvos.tracker import make_tracker
     tracker = step.tracker
-    if tracker == 'pt': tracker = make_tracker('pt', model=Path(ctx.out) / 'runs' / f'seed{step.seed}' / 'tracker')
+    if tracker == 'pt': tracker = make_tracker('pt', model=run_dir(ctx, step.seed, 'tracker'))
     res = evaluate_model(run_dir(ctx, step.seed, step.preset), ctx.data, 'val', out_dir=Path(step.out) / 'pred',
                          device=ctx.device, tracker=tracker, progress=ctx.progress)
     scores = {'val': _global(res['scores']), **score_splits(Path(step.out) / 'pred', ctx.data, SPLITS[1:], step.out)}
@@ -277,7 +277,7 @@ def _params(ctx, seed, preset, tracker):
     n = count_parameters(load_model(run_dir(ctx, seed, preset)))
     if tracker == 'pt':
         from trickvos.parametric_tracker import load_motion_mlp
-        n += count_parameters(load_motion_mlp(Path(ctx.out) / 'runs' / f'seed{seed}' / 'tracker'))
+        n += count_parameters(load_motion_mlp(run_dir(ctx, seed, 'tracker')))
     return n
 
 def collect(ctx, seeds, seconds=None):
