@@ -215,3 +215,39 @@ def test_cli_parser(tmp_path, monkeypatch):
     monkeypatch.setattr(R, 'reproduce', fake)
     assert a.func(a) == 0
     assert got['train_overrides'] == {'static_iters': 1, 'main_iters': 2} and got['seeds'] == [0, 1] and not got['progress']
+
+
+def test_table1_row_names():
+    assert R.table1_row('baseline') == R.table1_row('baseline', 'none') == 'Baseline'
+    assert R.table1_row('baseline', 'cv') == '+ Trick 3 (CV)' and R.table1_row('trick12', 'pt') == '+ TrickVOS (PT)'
+    assert R.table1_row('trick12') == '+ Trick 1+2'
+    with pytest.raises(ValueError): R.table1_row('ssim', 'cv')
+
+
+def test_result_entries_aggregate_seeds_and_keep_listed_splits():
+    sc = {0: {'val': {'J&F': 0.2, 'J': 0.1, 'F': 0.3}, 'other': {'J&F': 1, 'J': 1, 'F': 1}},
+          1: {'val': {'J&F': 0.4, 'J': 0.3, 'F': 0.5}}}
+    (e,) = R.result_entries('+ IoU', 1, 'iou', None, sc, 10.0, 3.0)
+    assert e['split'] == 'val' and e['J&F'] == pytest.approx(0.3) and e['min']['J'] == 0.1 and e['max']['F'] == 0.5
+    assert e['seeds'] == {'0': sc[0]['val'], '1': sc[1]['val']} and (e['train_seconds'], e['FPS']) == (10.0, 3.0)
+    assert R.result_entries('x', 1, 'iou', None, sc, 1, 1, splits=('other',)) == []   # seed 1 has no 'other'
+
+
+def test_shipped_results_merge_records(tmp_path, monkeypatch):
+    import trickvos.model as M
+    monkeypatch.setattr(M, 'WEIGHTS_DIR', tmp_path)
+    with pytest.raises(FileNotFoundError): R.shipped_results()
+    s = {'J&F': 0.2, 'J': 0.1, 'F': 0.3}
+    def rec(name, preset, tracker, v, floor=True):
+        rows = R.result_entries(R.table1_row(preset, tracker), 1, preset, tracker, {0: {'val': {**s, 'J&F': v}}}, 5.0, 2.0)
+        (tmp_path / f'{name}.json').write_text(json.dumps({'commands': {'synth': 'trickvos synth --out W/synth'}, 'rows': rows,
+                                                           **({'floor': {'val': s}} if floor else {})}))
+    rec('a', 'baseline', None, 0.3); rec('b', 'trick12', 'cv', 0.4, floor=False)
+    (tmp_path / 'old.json').write_text(json.dumps({'results': {}}))           # a record without rows is skipped
+    r = R.shipped_results()
+    assert r['records'] == ['a', 'b'] and r['data'] == 'W/synth' and r['floor'] == {'val': s}
+    md = R.table1_markdown(r)
+    assert '| Baseline | 30.0 |' in md and '| + TrickVOS (CV) | 40.0 |' in md and '| + SSIM | not run |' in md
+    assert R.shipped_results('b')['rows'][0]['row'] == '+ TrickVOS (CV)'
+    with pytest.raises(FileNotFoundError): R.shipped_results(['a', 'old'])
+    R.plot_table1(r)                                                          # rows not run are drawn as such

@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
            'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'paper_table1', 'paper_rows',
            'Step', 'eval_key', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir', 'step_cost', 'run_plan',
-           'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'reproduce_command',
-           'add_reproduce_parser']
+           'result_entries', 'table1_row', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce',
+           'shipped_results', 'reproduce_command', 'add_reproduce_parser']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -260,16 +260,24 @@ def _aggregate(per_seed):
     return {**{m: float(np.mean(vals[m])) for m in METRICS}, 'seeds': {str(k): v for k, v in per_seed.items()},
             'min': {m: float(np.min(vals[m])) for m in METRICS}, 'max': {m: float(np.max(vals[m])) for m in METRICS}}
 
+def result_entries(row, table, preset, tracker, scores, train_seconds, fps, splits=SPLITS):
+    "Result entries (one per split of `splits` every seed scored) of a row, from {seed: {split: {metric: value}}}."
+    return [{'row': row, 'table': table, 'preset': preset, 'tracker': tracker, 'split': split,
+             **_aggregate({s: sc[split] for s, sc in scores.items()}), 'train_seconds': train_seconds, 'FPS': fps}
+            for split in splits if all(split in sc for sc in scores.values())]
+
+def table1_row(preset, tracker=None):
+    "The Table 1 row name of a (preset, tracker) pair, e.g. ('trick12', 'cv') -> '+ TrickVOS (CV)'."
+    for r, p, t in TABLE1_ROWS:
+        if (p, t) == (preset, None if tracker in (None, 'none') else tracker): return r
+    raise ValueError(f'no Table 1 row for preset {preset!r} with tracker {tracker!r}')
+
 def _row_entries(row, table, preset, tracker, ctx, seeds):
-    "The result entries (one per split scored) of a (preset, tracker) row."
+    "The result entries of a (preset, tracker) row, read from the step folders."
     ev = {s: _read(Path(ctx.out) / 'evals' / f'seed{s}' / eval_key(preset, tracker) / 'scores.json') for s in seeds}
     train_s = float(np.mean([_read(run_dir(ctx, s, preset) / 'summary.json')['seconds'] for s in seeds]))
-    out = []
-    for split in [sp for sp in SPLITS if all(sp in e['scores'] for e in ev.values())]:
-        out.append({'row': row, 'table': table, 'preset': preset, 'tracker': tracker, 'split': split,
-                    **_aggregate({s: e['scores'][split] for s, e in ev.items()}), 'train_seconds': train_s,
-                    'FPS': float(np.mean([e['fps'] for e in ev.values()]))})
-    return out
+    return result_entries(row, table, preset, tracker, {s: e['scores'] for s, e in ev.items()}, train_s,
+                          float(np.mean([e['fps'] for e in ev.values()])))
 
 def _params(ctx, seed, preset, tracker):
     "Parameters of the row's network (+ the PT's MLP)."
@@ -304,7 +312,7 @@ def _ours(e, m='J&F'):
     return s + (f" [{_pct(e['min'][m])}, {_pct(e['max'][m])}]" if len(e['seeds']) > 1 else '')
 
 def table1_markdown(results):
-    "Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019 val."
+    "Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019 val; rows not run say so."
     ours = {(e['row'], e['split']): e for e in results['rows']}
     paper = {(p['row'], p['dataset']): p['J&F'] for p in results['paper'] if p['table'] == 1}
     dsets = list(dict.fromkeys(d for _, d in paper))
@@ -313,10 +321,12 @@ def table1_markdown(results):
             [f'paper J&F ({d})' for d in dsets])
     lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
     for r, _, _ in TABLE1_ROWS:
-        e = ours[(r, 'val')]
+        e = ours.get((r, 'val'))
         seen, unseen = (_pct(ours[(r, s)]['J&F']) if (r, s) in ours else '—' for s in SPLITS[1:])
-        lines.append(f"| {r} | {_ours(e)} | {_pct(e['J'])} | {_pct(e['F'])} | {100 * (e['J&F'] - base):+.1f} | {seen} | "
-                     f"{unseen} | " + ' | '.join(_pct(paper.get((r, d)), 2) for d in dsets) + ' |')
+        mine = (['not run'] + ['—'] * 3 if e is None else
+                [_ours(e), _pct(e['J']), _pct(e['F']), f"{100 * (e['J&F'] - base):+.1f}"])
+        lines.append(f"| {r} | " + ' | '.join(mine) + f" | {seen} | {unseen} | "
+                     + ' | '.join(_pct(paper.get((r, d)), 2) for d in dsets) + ' |')
     f = results['floor']
     lines.append(f"| copy first frame (floor) | {_pct(f['val']['J&F'])} | {_pct(f['val']['J'])} | {_pct(f['val']['F'])} | "
                  f"{100 * (f['val']['J&F'] - base):+.1f} | {_pct(f.get('val_seen', {}).get('J&F'))} | "
@@ -363,12 +373,14 @@ def plot_table1(results, save=None, dpi=75):
     fig = Figure(figsize=(9, 3.6), dpi=dpi); FigureCanvasAgg(fig)
     y = np.arange(len(names))
     for i, (title, vals, c) in enumerate([(f"ours: synthetic val, {results['scale']} scale, {len(results['seeds'])} seed(s)",
-                                           [ours[n]['J&F'] for n in names], 'tab:blue'),
+                                           [ours[n]['J&F'] if n in ours else np.nan for n in names], 'tab:blue'),
                                           ("paper's Table 1: DAVIS 2017 val", [paper[n] for n in names], 'tab:gray')]):
         ax = fig.add_subplot(1, 2, i + 1)
         ax.barh(y, np.array(vals) * 100, color=c, height=0.6)
         if i == 0:
-            for j, n in enumerate(names): ax.plot([100 * v['J&F'] for v in ours[n]['seeds'].values()], [j] * len(ours[n]['seeds']), 'k.', ms=4)
+            for j, n in enumerate(names):
+                if n in ours: ax.plot([100 * v['J&F'] for v in ours[n]['seeds'].values()], [j] * len(ours[n]['seeds']), 'k.', ms=4)
+                else: ax.text(0.5, j, 'not run', va='center', fontsize=7, color='gray')
             ax.axvline(100 * results['floor']['val']['J&F'], color='tab:red', ls='--', lw=1, label='copy-first-frame floor')
             ax.legend(fontsize=7, loc='lower right')
         ax.set_yticks(y, names if i == 0 else [''] * len(names), fontsize=8); ax.invert_yaxis()
@@ -399,6 +411,23 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
     (out / 'table2.md').write_text(table2_markdown(res))
     plot_table1(res, save=out / 'table1.png')
     return res
+
+# %% ../nbs/12_ablation.ipynb #23fb04de
+def shipped_results(names=None):
+    "Results (the schema of results.json, one seed) from the records of models shipped in trickvos/weights/."
+    from trickvos.model import WEIGHTS_DIR, shipped_info
+    given = names is not None
+    names = [names] if isinstance(names, str) else list(names) if given else sorted(p.stem for p in WEIGHTS_DIR.glob('*.json'))
+    recs = {n: shipped_info(n) for n in names}
+    if given and any(not r.get('rows') for r in recs.values()):
+        raise FileNotFoundError(f"no shipped record with results for {[n for n, r in recs.items() if not r.get('rows')]} in {WEIGHTS_DIR}")
+    recs = {n: r for n, r in recs.items() if r.get('rows')}
+    if not recs: raise FileNotFoundError(f'no shipped record with results in {WEIGHTS_DIR}')
+    first = next(iter(recs.values()))
+    return {'scale': 'reference', 'data': first['commands']['synth'].split('--out ')[-1], 'seeds': [0],
+            'rows': [e for r in recs.values() for e in r['rows']], 'paper': paper_rows(),
+            'floor': next((r['floor'] for r in recs.values() if r.get('floor')), {}),
+            'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
 
 # %% ../nbs/12_ablation.ipynb #6c93c54b
 def reproduce_command(args):

@@ -25,9 +25,9 @@ from .tracker import ConstantVelocityTracker, make_tracker, label_probs, masks_t
 # %% auto #0
 __all__ = ['DPI', 'METRICS', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes',
            'one_thread', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord', 'track_probs',
-           'track_model', 'BoxViewer', 'box_viewer', 'load_results', 'shipped_results', 'AblationViewer',
-           'ablation_viewer', 'Trajectory', 'toy_trajectory', 'toy_motion_pairs', 'playground_pt_model',
-           'TrackerPlayground', 'tracker_playground']
+           'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story', 'tracker_effect', 'load_results',
+           'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory', 'toy_motion_pairs',
+           'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #ce417297
 DPI = 72
@@ -317,8 +317,47 @@ def box_viewer(source, tracker='cv', object_ids=None, frames=None, gt=None, **tr
     rerun = lambda name, **kw: track_probs(source, name, object_ids, frames, gt, **{**tracker_kw, **kw})
     return BoxViewer(rerun(tracker), rerun=rerun).widget
 
+# %% ../nbs/13_widgets.ipynb #dec79ebb
+def object_scores(gt, pred, object_ids=None):
+    "{object id: J&F} of one video: J and F per object averaged over frames 1..T-2 (the DAVIS protocol's frames)."
+    gt, pred = _as_label_video(gt, 'gt'), _as_label_video(pred, 'pred')
+    if gt.shape != pred.shape: raise ValueError(f'pred {pred.shape} does not fit gt {gt.shape}')
+    ids = list(object_ids) if object_ids is not None else _first_frame_objects(gt[0])
+    ts = range(1, max(len(gt) - 1, 2)) if len(gt) > 1 else []
+    if not ts: raise ValueError('a video of one frame has no scored frame')
+    sc = [frame_scores(gt[t], pred[t], ids) for t in ts if t < len(gt)]
+    J, F = np.mean([s['J'] for s in sc], 0), np.mean([s['F'] for s in sc], 0)
+    return {o: float((j + f) / 2) for o, j, f in zip(ids, J, F)}
+
+def object_story(info, obj):
+    "What happens to object `obj` of a synthetic video (its `info` facts), in words."
+    o = next((o for o in info['objects'] if o['id'] == obj), None)
+    if o is None: raise KeyError(f"object {obj} is not in {info.get('name')} (objects {[o['id'] for o in info['objects']]})")
+    words = {'orbit': 'circles (turns all the time)', 'cross': 'crosses the frame', 'leave': 'heads for the border'}
+    out = [words.get(o['path'], o['path'])]
+    _at = lambda f: f'frame {f[0]}' if len(f) == 1 else f'frames {f[0]}-{f[-1]}'
+    if o['out_of_frame']: out.append(f"out of frame at {_at(o['out_of_frame'])}"
+                                     + (', comes back' if o['reenters'] else ', never comes back'))
+    if o['fully_occluded']: out.append(f"fully hidden at {len(o['fully_occluded'])} frame(s)")
+    for d in info.get('distractors', []):
+        if d['imitates'] == obj: out.append(f"a look-alike comes within {d['closest_distance']:.0f} px at frame {d['closest_frame']}")
+    return '; '.join(out)
+
+def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', progress=True):
+    "Segment synthetic videos with each tracker -> (rows: video, object, story, J&F per tracker; {video: {tracker: labels}})."
+    from tqdm.auto import tqdm
+    from trickvos.inference import segment_video
+    rows, preds = [], {}
+    for v in tqdm(videos, desc='videos', disable=not progress):
+        gt = np.asarray(v.labels)
+        preds[v.name] = {t: segment_video(model, list(v.frames), gt[0], device, make_tracker(t)) for t in trackers}
+        ids = _first_frame_objects(gt[0])
+        sc = {t: object_scores(gt, p, ids) for t, p in preds[v.name].items()}
+        rows += [{'video': v.name, 'object': o, 'story': object_story(v.info, o), **{t: sc[t][o] for t in trackers}} for o in ids]
+    return rows, preds
+
 # %% ../nbs/13_widgets.ipynb #589bd780
-from .reproduce import PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1   # typed once, in 12_ablation
+from .reproduce import PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1, shipped_results   # typed once, in 12_ablation
 
 # %% ../nbs/13_widgets.ipynb #a4d16408
 METRICS = ('J&F', 'J', 'F')
@@ -367,19 +406,6 @@ def load_results(results):
     if isinstance(paper, list): paper = [p for p in paper if not isinstance(p, dict) or p.get('table', 1) == 1]
     return {'rows': _check_rows(rows, 'split', 'rows'), 'paper': _check_rows(paper, 'dataset', 'paper'),
             'source': str(results.get('source', ''))}
-
-# %% ../nbs/13_widgets.ipynb #4d7437c3
-def shipped_results(name='baseline-reference', row='Baseline'):
-    "Ablation results from a shipped model's JSON record: its scores as `row`, floors as their own rows."
-    from trickvos.model import shipped_info
-    info = shipped_info(name)
-    if not info.get('results'): raise FileNotFoundError(f'no results in the shipped record of {name!r}')
-    rows = []
-    for key, r in info['results'].items():
-        split, _, rest = key.partition(' ')
-        name = FLOOR_ROW if 'floor' in rest else rest or row
-        rows.append({'row': name, 'split': split, **{m: r[m] for m in METRICS if m in r}})
-    return {'rows': rows, 'source': f"shipped record trickvos/weights/{name}.json ({info.get('training', {}).get('steps', '?')} training steps)"}
 
 # %% ../nbs/13_widgets.ipynb #a33129da
 class AblationViewer:
