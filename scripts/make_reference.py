@@ -35,17 +35,18 @@ def train_run(trickvos, work, data, preset, cmds):
 
 
 def evaluate(run, root, out, year, seqs, tracker):
-    "Segment and score (unless `out` holds eval.json); -> (eval.json summary, wall seconds of the evaluation)."
-    from trickvos.evaluation import evaluate_model
+    "Segment and score (unless `out` holds eval.json); -> (eval.json summary, wall seconds of the evaluation).\n\n"\
+    "`tracker`: 'none', 'cv', 'pt' or a tracker object (then `out` should name its settings: eval.json keeps its class)."
+    from trickvos.evaluation import evaluate_model, _tracker_name
+    tracker = None if tracker == 'none' else tracker
     if not (out / 'eval.json').exists():
         t0 = time.perf_counter()
-        evaluate_model(run, root, split='val', out_dir=out, year=year, sequences=seqs, device='cpu',
-                       tracker=None if tracker == 'none' else tracker)
+        evaluate_model(run, root, split='val', out_dir=out, year=year, sequences=seqs, device='cpu', tracker=tracker)
         (out / 'wall_s.txt').write_text(f'{time.perf_counter() - t0:.1f}\n')
     ev = json.loads((out / 'eval.json').read_text())
     wall = float((out / 'wall_s.txt').read_text()) if (out / 'wall_s.txt').exists() else round(ev['seconds'], 1)
-    if ev.get('tracker') != (None if tracker == 'none' else tracker):
-        raise SystemExit(f"{out}/eval.json was made with tracker {ev.get('tracker')!r}, not {tracker!r}: remove the folder")
+    if ev.get('tracker') != _tracker_name(tracker):
+        raise SystemExit(f"{out}/eval.json was made with tracker {ev.get('tracker')!r}, not {_tracker_name(tracker)!r}: remove the folder")
     return ev, wall
 
 

@@ -8,7 +8,7 @@ from trickvos.model import build_model, save_model
 from trickvos.speed import (PATHS, STEP_PARTS, CUDAGraphCache, OptimisedVOS, _flatten, _unflatten, add_bench_parser,
                             affinity_last, bench_inputs, benchmark, encode_memory, fold_batchnorm, fold_conv_bn,
                             format_table, half_dtype, memory_read_parts, optimise_model, profile_step, propagate_step,
-                            randomise_batchnorm, readout_last, resolve_device, time_call, time_interleaved)
+                            randomise_batchnorm, readout_last, ready_tracker, resolve_device, time_call, time_interleaved)
 
 H, W = 32, 48
 CUDA = torch.cuda.is_available()
@@ -341,3 +341,40 @@ def test_trickvos_bench_cuda_without_cuda_exits_1(tmp_path, capsys):
     from trickvos.cli import main
     assert main(['bench', '--device', 'cuda', '--out', str(tmp_path/'b.json')]) == 1
     assert 'CUDA is not available' in capsys.readouterr().err
+
+
+# --- Trick 3 in the timed step ---------------------------------------------------------------------------------------
+
+def test_propagate_step_with_a_tracker_filters_outside_the_box(models):
+    m = models['baseline']
+    mk, mv, (q, _) = bench_inputs(m.config, 2, (H, W))
+    tr = ready_tracker('cv', 2, (H, W))
+    assert bool((tr.age >= 2).all())                                     # past its initialising frames: it filters
+    p = propagate_step(m, q, mk, mv, tr)[0]
+    assert p.shape == (1, 3, H, W) and torch.allclose(p.sum(1), torch.ones(1, H, W), atol=1e-5)
+    assert p[0, 1:, :H // 4].max() < 1e-3 and p[0, 1:, 3 * H // 4:].max() < 1e-3   # boxes span rows H/4..3H/4
+    assert (propagate_step(m, q, mk, mv)[0][0, 1:, :H // 4].max() > 1e-2)            # untracked: not zero there
+    assert ready_tracker(None, 2, (H, W)) is None and ready_tracker('none', 2, (H, W)) is None
+
+def test_benchmark_times_trackers_side_by_side():
+    rows = benchmark(('baseline',), (1, 2), (30, 40), paths=('eager', 'optimised'), warmup=1, reps=2, progress=False,
+                     trackers=('none', 'cv', 'pt'))
+    assert len(rows) == 2 * 2 * 3
+    assert {(r['path'], r['objects'], r['tracker']) for r in rows} == \
+           {(q, k, t) for q in ('eager', 'optimised') for k in (1, 2) for t in ('none', 'cv', 'pt')}
+    for r in rows:
+        if r['tracker'] == 'none': assert r['masks_equal'] == 1.0
+        else: assert r['masks_equal'] is None and r['max_abs_diff'] is None
+    json.dumps(rows)
+    table = format_table(rows)
+    assert 'tracker' in table.splitlines()[0] and 'overhead' in table.splitlines()[0] and 'same interleaved run' in table
+    assert sum(l.rstrip().endswith('%') for l in table.splitlines()[2:]) == 8       # one overhead per tracked row
+    assert 'overhead' not in format_table([r for r in rows if r['tracker'] == 'none'])
+    with pytest.raises(ValueError): benchmark(('baseline',), (1,), (32, 48), trackers=('kalman',), progress=False)
+
+def test_bench_cli_trackers(tmp_path):
+    ap = argparse.ArgumentParser(); sub = ap.add_subparsers()
+    add_bench_parser(sub)
+    a = ap.parse_args(['bench', '--trackers', 'none', 'cv', '--out', str(tmp_path / 'b.json')])
+    assert a.trackers == ['none', 'cv']
+    assert ap.parse_args(['bench']).trackers == ['none']

@@ -19,8 +19,8 @@ from .model import is_permanent, soft_aggregate, load_model
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'resolve_tracker', 'InferenceCore', 'propagate', 'segment_video', 'read_video', 'write_overlay_video',
-           'default_device', 'segment_command', 'add_segment_parser']
+           'resolve_tracker', 'filter_with_tracker', 'InferenceCore', 'propagate', 'segment_video', 'read_video',
+           'write_overlay_video', 'default_device', 'segment_command', 'add_segment_parser']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -81,6 +81,16 @@ def resolve_tracker(tracker):
 def _sync(device):
     "Wait for the device's queued work (CUDA), so that wall-clock time measures it."
     if device.type == 'cuda': torch.cuda.synchronize(device)
+
+def filter_with_tracker(tracker, prob, pad=(0, 0, 0, 0)):
+    "Trick 3 in the loop: `tracker` filters the object maps of `prob` (1,1+K,Hp,Wp) inside `pad`; soft-aggregated again."
+    obj = prob[0, 1:].clone()
+    view = unpad(obj, pad)                                   # the frame's own pixels (a view into obj)
+    out = torch.as_tensor(tracker.step(view.clone(), annotated=False), dtype=obj.dtype, device=obj.device)
+    if out.shape != view.shape:
+        raise ValueError(f'the tracker returned probabilities of shape {tuple(out.shape)}, expected {tuple(view.shape)}')
+    view[...] = out
+    return F.softmax(soft_aggregate(obj[None]), dim=1)
 
 # %% ../nbs/10_inference.ipynb #bfa18987
 class InferenceCore:
@@ -156,13 +166,7 @@ class InferenceCore:
 
     def _track(self, prob):
         "Filter the predicted object probabilities with the tracker, then soft-aggregate them again."
-        obj = prob[0, 1:].clone()
-        view = unpad(obj, self.pad)                              # the frame's own pixels (a view into obj)
-        out = torch.as_tensor(self.tracker.step(view.clone(), annotated=False), dtype=obj.dtype, device=obj.device)
-        if out.shape != view.shape:
-            raise ValueError(f'the tracker returned probabilities of shape {tuple(out.shape)}, expected {tuple(view.shape)}')
-        view[...] = out
-        return F.softmax(soft_aggregate(obj[None]), dim=1)
+        return filter_with_tracker(self.tracker, prob, self.pad)
 
     def _memorise(self, key, prob, x, annotated):
         "Apply the memory policy after frame `t`: permanent frames stay, the temporary previous frame is replaced."

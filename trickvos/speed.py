@@ -13,20 +13,22 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .model import AFFINITIES, PRESETS, VOSModel, build_model, load_model, memory_softmax, read_out
+from .inference import filter_with_tracker
 
 # %% auto #0
 __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
            'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
            'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
-           'resolve_device', 'half_dtype', 'optimise_model', 'agreement', 'time_interleaved', 'benchmark',
-           'format_table', 'bench_command', 'add_bench_parser']
+           'resolve_device', 'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_interleaved',
+           'benchmark', 'format_table', 'bench_command', 'add_bench_parser']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
-def propagate_step(model, frame, mem_keys, mem_values):
-    "One frame: key of `frame` (B,3,H,W), read the memory, decode + aggregate, encode the value -> (probs, key, value)."
+def propagate_step(model, frame, mem_keys, mem_values, tracker=None):
+    "One frame: key of `frame` (B,3,H,W), read the memory, decode + aggregate, [Trick 3 filter], encode the value -> (probs, key, value)."
     key, *skips = model.encode_key(frame)
     probs = model.segment(model.read_memory(mem_keys, mem_values, key), skips)[1]
+    if tracker is not None: probs = filter_with_tracker(tracker, probs)     # as InferenceCore does (10_inference)
     value = model.encode_value(probs[:, 1:], frame if model.config.value_rgb else None)
     return probs, key, value
 
@@ -364,31 +366,46 @@ def agreement(reference, model, mem_keys, mem_values, queries):
     return (torch.stack([(p - r).abs().max() for p, r in pairs]).max().item(),       # NaN, if any, shows
             1 - differ / sum(r[:, 0].numel() for _, r in pairs), differ)
 
+def ready_tracker(name, K, size, device='cpu'):
+    "A Trick 3 tracker (None, 'none', 'cv', 'pt') past its two initialising frames for K objects, so every step filters."
+    from trickvos.tracker import make_tracker
+    tracker = make_tracker(name)
+    if tracker is None: return None
+    H, W = size
+    m = torch.zeros(K, H, W, device=device)
+    for k in range(K): m[k, H // 4:3 * H // 4, (k * W) // (K + 1):((k + 2) * W) // (K + 1)] = 1   # overlapping boxes
+    tracker.reset(); tracker.step(m, annotated=True); tracker.step(m)
+    return tracker
+
 def time_interleaved(runners, mem_keys, mem_values, queries, warmup, reps, device, tick=lambda: None):
-    "{path: [(ms, CPU ms) of each timed step]}: each repetition times every runner once, in an order that rotates."
+    "{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker)) once, in an order that rotates."
     paths, times = list(runners), {p: [] for p in runners}
     for i in range(warmup + reps):
         for p in paths[i % len(paths):] + paths[:i % len(paths)]:
+            model, tracker = runners[p] if isinstance(runners[p], tuple) else (runners[p], None)
             cpu = time.process_time()
-            ms = time_call(propagate_step, runners[p], queries[i % len(queries)], mem_keys, mem_values, device=device)[1]
+            ms = time_call(propagate_step, model, queries[i % len(queries)], mem_keys, mem_values, tracker, device=device)[1]
             if i >= warmup: times[p].append((ms, 1e3 * (time.process_time() - cpu)))
             tick()
     return times
 
 def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), device='cpu', paths=('eager', 'optimised'),
-              warmup=3, reps=20, progress=True, memory=2, checkpoint=None, seed=0, threads=None):
-    "Per-frame propagation time and agreement with eager of each (preset, path, objects): a list of row dicts."
+              warmup=3, reps=20, progress=True, memory=2, checkpoint=None, seed=0, threads=None, trackers=('none',)):
+    "Per-frame propagation time and agreement with eager of each (preset, path, objects, tracker): a list of row dicts."
     dev = resolve_device(device)
     if not presets or not paths: raise ValueError('need at least one preset and one path')
     for p in paths:
         if p not in PATHS: raise ValueError(f'unknown path {p!r}; choose from {list(PATHS)}')
     for name in presets:
         if name not in PRESETS: raise ValueError(f'unknown preset {name!r}; choose from {list(PRESETS)}')
+    trackers = ['none' if t is None else str(t).lower() for t in trackers]
+    if not trackers or any(t not in ('none', 'cv', 'pt') for t in trackers):
+        raise ValueError(f"trackers must be some of 'none', 'cv', 'pt'; got {list(trackers)}")
     if reps < 1 or warmup < 0 or memory < 1 or min(objects, default=0) < 1:
         raise ValueError(f'need reps >= 1, warmup >= 0, memory >= 1 and objects >= 1, got {reps}, {warmup}, {memory}, {objects}')
     H, W = _pad16(size[0]), _pad16(size[1])
     from tqdm.auto import tqdm
-    bar = tqdm(total=len(presets) * len(objects) * len(paths) * (warmup + reps), disable=not progress, desc='bench')
+    bar = tqdm(total=len(presets) * len(objects) * len(paths) * len(trackers) * (warmup + reps), disable=not progress, desc='bench')
     rows, cudnn, n_threads = [], torch.backends.cudnn.benchmark, torch.get_num_threads()
     torch.backends.cudnn.benchmark = True                      # fixed sizes: let cuDNN pick its fastest kernels
     if threads is not None: torch.set_num_threads(threads)     # CPU threads for this run only
@@ -399,15 +416,18 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
             for K in objects:
                 mk, mv, queries = bench_inputs(model.config, K, (H, W), memory, device=dev, seed=seed)
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
-                times = time_interleaved(runners, mk, mv, queries, warmup, reps, dev, bar.update)
-                for p, t in times.items():
+                timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
+                times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
+                for (p, tr), t in times.items():
                     ms, cpu_ms = (statistics.median(x) for x in zip(*t))
+                    same = tr == 'none'                 # a tracker changes the output: agreement is the untracked path's
                     rows.append(dict(preset=preset, path=p, objects=K, size=f'{H}x{W}', device=dev.type,
                                      device_name=_device_name(dev), threads=torch.get_num_threads(),
                                      dtype=str(getattr(runners[p], 'dtype', torch.float32)).removeprefix('torch.'),
                                      memory=memory, weights=weights, reps=reps, ms=ms, ms_min=min(x[0] for x in t),
-                                     fps=1e3 / ms, cpu_ms=cpu_ms if dev.type == 'cpu' else None,
-                                     max_abs_diff=agree[p][0], masks_equal=agree[p][1], pixels_differ=agree[p][2]))
+                                     fps=1e3 / ms, cpu_ms=cpu_ms if dev.type == 'cpu' else None, tracker=tr,
+                                     max_abs_diff=agree[p][0] if same else None, masks_equal=agree[p][1] if same else None,
+                                     pixels_differ=agree[p][2] if same else None))
     finally:
         torch.backends.cudnn.benchmark = cudnn
         torch.set_num_threads(n_threads)
@@ -415,27 +435,37 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
     return rows
 
 # %% ../nbs/14_speed.ipynb #d3d2572b
+def _num(v, fmt): return f'{v:{fmt}}' if v is not None else f"{'-':>{fmt.split('.')[0]}}"
+
 def format_table(rows):
-    "A text table of `benchmark` rows, with speed-ups over the same preset's eager path and over the eager stcn preset."
+    "A text table of `benchmark` rows: speed-ups over the same preset's eager path and over eager stcn; a tracker's overhead."
     by_cpu = bool(rows) and all(r.get('cpu_ms') is not None and r.get('threads') == 1 for r in rows)
-    cost = {(r['preset'], r['path'], r['objects'], r['size']): r['cpu_ms' if by_cpu else 'ms'] for r in rows}
-    head = f"{'preset':9} {'path':13} {'K':>2} {'size':>8} {'device':6} {'dtype':8} {'ms':>8} {'FPS':>7} {'CPU ms':>8} " \
-           f"{'x eager':>7} {'x stcn':>6} {'max|dp|':>8} {'masks=':>7}"
+    tracked = any(r.get('tracker', 'none') != 'none' for r in rows)
+    key = lambda r, path=None, preset=None, tr=None: (preset or r['preset'], path or r['path'], r['objects'], r['size'],
+                                                     tr or r.get('tracker', 'none'))
+    cost = {key(r): r['cpu_ms' if by_cpu else 'ms'] for r in rows}
+    head = f"{'preset':9} {'path':13} " + (f"{'tracker':7} " if tracked else '') + \
+           f"{'K':>2} {'size':>8} {'device':6} {'dtype':8} {'ms':>8} {'FPS':>7} {'CPU ms':>8} " \
+           f"{'x eager':>7} {'x stcn':>6} {'max|dp|':>8} {'masks=':>7}" + (f" {'overhead':>8}" if tracked else '')
     lines = [head, '-' * len(head)]
     for r in rows:
-        c = cost[r['preset'], r['path'], r['objects'], r['size']]
-        e, s = (cost.get((p, 'eager', r['objects'], r['size'])) for p in (r['preset'], 'stcn'))
+        c = cost[key(r)]
+        e, s = (cost.get(key(r, 'eager', p)) for p in (r['preset'], 'stcn'))
+        bare = cost.get(key(r, tr='none'))
         cpu = '-' if r.get('cpu_ms') is None else f"{r['cpu_ms']:.1f}"
-        lines.append(f"{r['preset']:9} {r['path']:13} {r['objects']:>2} {r['size']:>8} {r['device']:6} {r['dtype']:8} "
+        over = (f" {100 * (c / bare - 1):+7.1f}%" if bare and r.get('tracker', 'none') != 'none' else f" {'-':>8}") if tracked else ''
+        lines.append(f"{r['preset']:9} {r['path']:13} " + (f"{r.get('tracker', 'none'):7} " if tracked else '') +
+                     f"{r['objects']:>2} {r['size']:>8} {r['device']:6} {r['dtype']:8} "
                      f"{r['ms']:8.2f} {r['fps']:7.1f} {cpu:>8} {e / c if e else float('nan'):7.2f} "
-                     f"{s / c if s else float('nan'):6.2f} {r['max_abs_diff']:8.1e} {r['masks_equal']:7.4f}")
+                     f"{s / c if s else float('nan'):6.2f} {_num(r['max_abs_diff'], '8.1e')} {_num(r['masks_equal'], '7.4f')}{over}")
     if rows:
         r = rows[0]
         where = f"{r['device_name']} ({r['threads']} threads)" if r['device'] == 'cpu' else r['device_name']
         lines.append(f"{where}; memory {r['memory']} frames; median of {r['reps']} interleaved steps. CPU ms: process CPU "
                      f"time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
                      f"by {'CPU time (one thread on a shared CPU)' if by_cpu else 'wall time'}. masks=: fraction of "
-                     f"pixels labelled as the eager model labels them.")
+                     f"pixels labelled as the eager model labels them." + (" overhead: the step's extra cost with the tracker "
+                     f"over the same path without it (Trick 3 filter + re-aggregation; same interleaved run)." if tracked else ''))
     return '\n'.join(lines)
 
 # %% ../nbs/14_speed.ipynb #a37cd4c3
@@ -443,7 +473,8 @@ def bench_command(args):
     "`trickvos bench`: run `benchmark`, print the table, write the rows as JSON; returns the exit code."
     dev = resolve_device(args.device)                       # a clear error before anything is built
     rows = benchmark(args.presets, args.objects, args.size, dev, args.paths, args.warmup, args.reps,
-                     progress=not args.quiet, memory=args.memory, checkpoint=args.checkpoint, threads=args.threads)
+                     progress=not args.quiet, memory=args.memory, checkpoint=args.checkpoint, threads=args.threads,
+                     trackers=args.trackers)
     print(format_table(rows))
     if args.out is not None:
         out = Path(args.out)
@@ -468,6 +499,8 @@ def add_bench_parser(subparsers):
     p.add_argument('--memory', type=int, default=2, help='memory frames for every preset (default %(default)s)')
     p.add_argument('--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset')
     p.add_argument('--threads', type=int, default=None, help='CPU threads (default: PyTorch\'s choice)')
+    p.add_argument('--trackers', nargs='+', default=['none'], choices=['none', 'cv', 'pt'],
+                   help="Trick 3 trackers to time in the loop; 'none' is the untracked step (default: none)")
     p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=bench_command)

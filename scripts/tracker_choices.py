@@ -1,0 +1,62 @@
+"""Trick 3's open choices at model scale: J&F on synthetic val with the CV and PT trackers under different settings.
+
+    python scripts/tracker_choices.py --checkpoint runs/reference/baseline --data runs/reference/synth --work runs/reference/choices
+
+The paper leaves open a margin around the predicted box (it implies none), a hard or soft attention map, and
+clipping to the image (`08_tracker`). Each variant below segments synthetic val with the checkpoint (an evaluation
+folder that already holds eval.json is scored again, not re-segmented, so a stopped run resumes) and the table goes
+to WORK/choices.md and WORK/choices.json: J&F, J, F, the change from no tracker, the objects helped and hurt (by more
+than 0.01 J&F) and the eval FPS (CPU, tracker included; figures from different runs, not a side-by-side timing).
+"""
+import argparse, csv, json, sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_reference import evaluate
+
+VARIANTS = {'none': ('none', {}), 'cv': ('cv', {}), 'cv-margin0.1': ('cv', dict(margin=0.1)),
+            'cv-soft': ('cv', dict(soft=True)), 'cv-noclip': ('cv', dict(clip=False)),
+            'pt': ('pt', {}), 'pt-margin0.1': ('pt', dict(margin=0.1))}
+
+
+def per_object(out):
+    "{object: J&F} from an evaluation folder's per-sequence table."
+    with open(out / 'per-sequence_results-val.csv') as f:
+        return {r['Sequence']: (float(r['J-Mean']) + float(r['F-Mean'])) / 2 for r in csv.DictReader(f)}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--checkpoint', type=Path, required=True)
+    ap.add_argument('--data', type=Path, required=True)
+    ap.add_argument('--work', type=Path, required=True)
+    ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    a = ap.parse_args(argv)
+    from trickvos.tracker import make_tracker
+    from trickvos.reproduce import score_splits
+    a.work.mkdir(parents=True, exist_ok=True)
+    rows = {}
+    for name in a.variants:
+        spec, kw = VARIANTS[name]
+        out = a.work / name
+        ev, wall = evaluate(a.checkpoint, a.data, out, 2017, None, make_tracker(spec, **kw) if kw else spec)
+        rows[name] = {**score_splits(out, a.data, ('val',))['val'], 'FPS': ev['FPS'], 'wall_s': wall,
+                      'tracker': spec, 'settings': kw, 'objects': per_object(out)}
+        print(name, {k: v for k, v in rows[name].items() if k != 'objects'}, flush=True)
+    base = rows.get('none')
+    lines = ['| variant | J&F | J | F | Δ J&F vs none | objects helped / hurt | eval FPS (CPU) |', '|' + ' --- |' * 7]
+    for name, r in rows.items():
+        if base and name != 'none':
+            d = [r['objects'][o] - base['objects'][o] for o in base['objects']]
+            extra = f"{r['J&F'] - base['J&F']:+.3f} | {sum(x > 0.01 for x in d)} / {sum(x < -0.01 for x in d)}"
+        else: extra = '— | —'
+        lines.append(f"| {name} {r['settings'] or ''} | {r['J&F']:.3f} | {r['J']:.3f} | {r['F']:.3f} | {extra} | {r['FPS']:.1f} |")
+    md = '\n'.join(lines) + f'\n\n{a.checkpoint} on {a.data} (val, {len(base["objects"]) if base else "?"} objects)\n'
+    (a.work / 'choices.md').write_text(md)
+    (a.work / 'choices.json').write_text(json.dumps({'checkpoint': str(a.checkpoint), 'data': str(a.data), 'rows': rows}, indent=1) + '\n')
+    print(md)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
