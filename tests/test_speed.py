@@ -364,11 +364,12 @@ def test_benchmark_times_trackers_side_by_side():
            {(q, k, t) for q in ('eager', 'optimised') for k in (1, 2) for t in ('none', 'cv', 'pt')}
     for r in rows:
         if r['tracker'] == 'none': assert r['masks_equal'] == 1.0
-        else: assert r['masks_equal'] is None and r['max_abs_diff'] is None
+        else: assert r['masks_equal'] is None and r['max_abs_diff'] is None and r['filter_ms'] > 0 and r['filter_cpu_ms'] > 0
     json.dumps(rows)
     table = format_table(rows)
     assert 'tracker' in table.splitlines()[0] and 'overhead' in table.splitlines()[0] and 'same interleaved run' in table
-    assert sum(l.rstrip().endswith('%') for l in table.splitlines()[2:]) == 8       # one overhead per tracked row
+    assert sum(l.rstrip().endswith('%') for l in table.splitlines()[2:]) == 8       # overhead and filter per tracked row
+    assert all(l.count('%') == 2 for l in table.splitlines()[2:] if ' cv ' in l or ' pt ' in l)
     assert 'overhead' not in format_table([r for r in rows if r['tracker'] == 'none'])
     with pytest.raises(ValueError): benchmark(('baseline',), (1,), (32, 48), trackers=('kalman',), progress=False)
 

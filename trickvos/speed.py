@@ -19,8 +19,8 @@ from .inference import filter_with_tracker
 __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
            'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
            'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
-           'resolve_device', 'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_interleaved',
-           'benchmark', 'format_table', 'bench_command', 'add_bench_parser']
+           'resolve_device', 'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_filter',
+           'time_interleaved', 'benchmark', 'format_table', 'bench_command', 'add_bench_parser']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
@@ -377,6 +377,16 @@ def ready_tracker(name, K, size, device='cpu'):
     tracker.reset(); tracker.step(m, annotated=True); tracker.step(m)
     return tracker
 
+@torch.inference_mode()
+def time_filter(tracker, probs, reps, device='cpu'):
+    "(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `probs` (1,1+K,H,W), `reps` calls."
+    t = []
+    for _ in range(reps):
+        cpu = time.process_time()
+        ms = time_call(filter_with_tracker, tracker, probs, device=device)[1]
+        t.append((ms, 1e3 * (time.process_time() - cpu)))
+    return tuple(statistics.median(x) for x in zip(*t))
+
 def time_interleaved(runners, mem_keys, mem_values, queries, warmup, reps, device, tick=lambda: None):
     "{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker)) once, in an order that rotates."
     paths, times = list(runners), {p: [] for p in runners}
@@ -418,14 +428,17 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
                 timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
                 times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
+                out = {p: propagate_step(r, queries[0], mk, mv)[0] for p, r in runners.items()}
                 for (p, tr), t in times.items():
                     ms, cpu_ms = (statistics.median(x) for x in zip(*t))
                     same = tr == 'none'                 # a tracker changes the output: agreement is the untracked path's
+                    f_ms, f_cpu = (None, None) if same else time_filter(timed[p, tr][1], out[p], reps, dev)
                     rows.append(dict(preset=preset, path=p, objects=K, size=f'{H}x{W}', device=dev.type,
                                      device_name=_device_name(dev), threads=torch.get_num_threads(),
                                      dtype=str(getattr(runners[p], 'dtype', torch.float32)).removeprefix('torch.'),
                                      memory=memory, weights=weights, reps=reps, ms=ms, ms_min=min(x[0] for x in t),
                                      fps=1e3 / ms, cpu_ms=cpu_ms if dev.type == 'cpu' else None, tracker=tr,
+                                     filter_ms=f_ms, filter_cpu_ms=f_cpu if dev.type == 'cpu' and not same else None,
                                      max_abs_diff=agree[p][0] if same else None, masks_equal=agree[p][1] if same else None,
                                      pixels_differ=agree[p][2] if same else None))
     finally:
@@ -446,14 +459,16 @@ def format_table(rows):
     cost = {key(r): r['cpu_ms' if by_cpu else 'ms'] for r in rows}
     head = f"{'preset':9} {'path':13} " + (f"{'tracker':7} " if tracked else '') + \
            f"{'K':>2} {'size':>8} {'device':6} {'dtype':8} {'ms':>8} {'FPS':>7} {'CPU ms':>8} " \
-           f"{'x eager':>7} {'x stcn':>6} {'max|dp|':>8} {'masks=':>7}" + (f" {'overhead':>8}" if tracked else '')
+           f"{'x eager':>7} {'x stcn':>6} {'max|dp|':>8} {'masks=':>7}" + (f" {'overhead':>8} {'filter':>7}" if tracked else '')
     lines = [head, '-' * len(head)]
     for r in rows:
         c = cost[key(r)]
         e, s = (cost.get(key(r, 'eager', p)) for p in (r['preset'], 'stcn'))
         bare = cost.get(key(r, tr='none'))
         cpu = '-' if r.get('cpu_ms') is None else f"{r['cpu_ms']:.1f}"
-        over = (f" {100 * (c / bare - 1):+7.1f}%" if bare and r.get('tracker', 'none') != 'none' else f" {'-':>8}") if tracked else ''
+        f = r.get('filter_cpu_ms' if by_cpu else 'filter_ms')
+        over = ((f" {100 * (c / bare - 1):+7.1f}%" if bare and r.get('tracker', 'none') != 'none' else f" {'-':>8}") +
+                (f" {100 * f / bare:6.1f}%" if f is not None and bare else f" {'-':>7}")) if tracked else ''
         lines.append(f"{r['preset']:9} {r['path']:13} " + (f"{r.get('tracker', 'none'):7} " if tracked else '') +
                      f"{r['objects']:>2} {r['size']:>8} {r['device']:6} {r['dtype']:8} "
                      f"{r['ms']:8.2f} {r['fps']:7.1f} {cpu:>8} {e / c if e else float('nan'):7.2f} "
@@ -465,7 +480,9 @@ def format_table(rows):
                      f"time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
                      f"by {'CPU time (one thread on a shared CPU)' if by_cpu else 'wall time'}. masks=: fraction of "
                      f"pixels labelled as the eager model labels them." + (" overhead: the step's extra cost with the tracker "
-                     f"over the same path without it (Trick 3 filter + re-aggregation; same interleaved run)." if tracked else ''))
+                     f"over the same path without it (same interleaved run); filter: Trick 3's filter + re-aggregation "
+                     f"timed alone, as a share of the step without it (steadier where the overhead is within the noise)."
+                     if tracked else ''))
     return '\n'.join(lines)
 
 # %% ../nbs/14_speed.ipynb #a37cd4c3
