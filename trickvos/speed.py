@@ -428,7 +428,7 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
                 timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
                 times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
-                out = {p: propagate_step(r, queries[0], mk, mv)[0] for p, r in runners.items()}
+                out = {p: propagate_step(r, queries[0], mk, mv)[0] for p, r in runners.items()} if trackers != ['none'] else {}
                 for (p, tr), t in times.items():
                     ms, cpu_ms = (statistics.median(x) for x in zip(*t))
                     same = tr == 'none'                 # a tracker changes the output: agreement is the untracked path's
