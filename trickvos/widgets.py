@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Rectangle
 from .data import overlay_mask, VOID
-from .metrics import region_similarity, contour_accuracy
+from .metrics import region_similarity, contour_accuracy, evaluate_sequence
 from .tracker import ConstantVelocityTracker, make_tracker, label_probs, masks_to_boxes
 
 # %% auto #0
@@ -319,15 +319,10 @@ def box_viewer(source, tracker='cv', object_ids=None, frames=None, gt=None, **tr
 
 # %% ../nbs/13_widgets.ipynb #dec79ebb
 def object_scores(gt, pred, object_ids=None):
-    "{object id: J&F} of one video: J and F per object averaged over frames 1..T-2 (the DAVIS protocol's frames)."
-    gt, pred = _as_label_video(gt, 'gt'), _as_label_video(pred, 'pred')
-    if gt.shape != pred.shape: raise ValueError(f'pred {pred.shape} does not fit gt {gt.shape}')
-    ids = list(object_ids) if object_ids is not None else _first_frame_objects(gt[0])
-    ts = range(1, max(len(gt) - 1, 2)) if len(gt) > 1 else []
-    if not ts: raise ValueError('a video of one frame has no scored frame')
-    sc = [frame_scores(gt[t], pred[t], ids) for t in ts if t < len(gt)]
-    J, F = np.mean([s['J'] for s in sc], 0), np.mean([s['F'] for s in sc], 0)
-    return {o: float((j + f) / 2) for o, j, f in zip(ids, J, F)}
+    "{object id: J&F} of one video under the DAVIS protocol: `evaluate_sequence`'s J and F means over frames 1..T-2."
+    sc = evaluate_sequence(_as_label_video(gt, 'gt'), _as_label_video(pred, 'pred'))
+    out = {o: float((j + f) / 2) for o, j, f in zip(range(1, sc.n_objects + 1), sc.J_mean, sc.F_mean)}
+    return out if object_ids is None else {o: out[o] for o in object_ids}
 
 def object_story(info, obj):
     "What happens to object `obj` of a synthetic video (its `info` facts), in words."
