@@ -251,3 +251,104 @@ def test_shipped_results_merge_records(tmp_path, monkeypatch):
     assert R.shipped_results('b')['rows'][0]['row'] == '+ TrickVOS (CV)'
     with pytest.raises(FileNotFoundError): R.shipped_results(['a', 'old'])
     R.plot_table1(r)                                                          # rows not run are drawn as such
+
+
+def test_plan_of_table1_alone_skips_stcn_and_the_benchmark():
+    steps = plan_runs('/o', seeds=(0, 1), tables=(1,))
+    assert not any(s.preset == 'stcn' for s in steps) and not any(s.kind == 'bench' for s in steps)
+    assert sum(s.kind == 'train' for s in steps) == 2 * 6 and sum(s.kind == 'eval' for s in steps) == 2 * 10
+    t = plan_table(steps, tables=(1,))
+    assert '| 2 |' not in t and t.count('| 1 |') == len(TABLE1_ROWS)
+    with pytest.raises(ValueError, match='tables'): plan_runs('/o', tables=(3,))
+    with pytest.raises(ValueError, match='tables'): plan_runs('/o', tables=())
+
+
+def test_reproduce_table1_alone(tmp_path, fake):
+    out = tmp_path / 'r'
+    reproduce('lesson', out=out, progress=False)                     # both tables first ...
+    fake.clear()
+    res = reproduce('lesson', out=out, seeds=(0,), progress=False, tables=[1])
+    assert fake == [] and res['tables'] == [1] and res['table2'] == [] and len(res['rows']) == len(TABLE1_ROWS) * 3
+    assert (out / 'table1.md').exists() and not (out / 'table2.md').exists()   # ... no stale Table 2 beside Table 1 alone
+    fresh = tmp_path / 'f'
+    reproduce('lesson', out=fresh, progress=False, tables=(1,))
+    assert not any('stcn' in c or c.startswith('bench') for c in fake)
+
+
+def test_table1_delta_pairs_the_seeds(tmp_path, fake):
+    res = reproduce('lesson', out=tmp_path / 'r', seeds=(0, 1), progress=False, tables=(1,))
+    row = next(l for l in table1_markdown(res).splitlines() if l.startswith('| + Trick 1 |'))
+    # fake scores: 0.4 + 0.01 seed + 0.001 len(key): trick1 - baseline = -0.002 in both seeds
+    assert '| -0.2 [-0.2, -0.2] |' in row and 'same-seed differences' in table1_markdown(res)
+
+
+def _shipped_dir(tmp_path, monkeypatch):
+    "A fake trickvos/weights: baseline, trick1 and trick12 records at the reference scale (untrained tiny-config models)."
+    import trickvos.model as M
+    from dataclasses import asdict
+    from trickvos.model import build_model, save_model
+    from trickvos.pretraining import _sha256
+    from trickvos.training import train_config
+    w = tmp_path / 'weights'; w.mkdir()
+    monkeypatch.setattr(M, 'WEIGHTS_DIR', w)
+    def rec(name, preset, donor=None, **over):
+        save_model(build_model('baseline'), w / f'{name}.safetensors', preset=preset)
+        cfg = asdict(train_config(preset, 'reference', **({'decoder_from': 'elsewhere/run'} if preset in DONOR_PRESETS else {}), **over))
+        r = dict(preset=preset, config=cfg, commands={'synth': 'trickvos synth --out W/synth'}, training={'steps': 50, 'seconds': 9.0})
+        if donor: r['donor'] = {'sha256': _sha256(w / f'{donor}.safetensors')}
+        (w / f'{name}.json').write_text(json.dumps(r))
+    rec('b-ref', 'baseline'); rec('t1-ref', 'trick1'); rec('t12-ref', 'trick12', donor='t1-ref')
+    rec('iou-other-lr', 'iou', lr=1.0)                                  # not the planned config: trained, not reused
+    return w
+
+
+def test_reuse_shipped_copies_exact_runs_only(tmp_path, monkeypatch):
+    w = _shipped_dir(tmp_path, monkeypatch)
+    out = tmp_path / 'r'
+    ctx = Context(out, out / 'synth', 'reference')
+    assert R.reuse_shipped(Context(out, tmp_path / 'given', 'reference')) == {}    # a dataset of the user's: maybe not the same
+    assert R.reuse_shipped(Context(out, out / 'synth', 'reference', synth={'n_val': 3})) == {}   # another benchmark
+    assert R.reuse_shipped(Context(out, out / 'synth', 'lesson')) == {}            # another scale
+    assert R.reuse_shipped(Context(out, out / 'synth', 'reference', train_overrides={'batch_size': 3})) == {}
+    assert R.reuse_shipped(ctx, seed=1) == {}                                       # the records say seed 0
+    got = R.reuse_shipped(ctx)
+    assert got == {'seed0/baseline': 'b-ref', 'seed0/trick1': 't1-ref', 'seed0/trick12': 't12-ref'}
+    run = out / 'runs' / 'seed0' / 'trick12'
+    assert (run / 'model.safetensors').read_bytes() == (w / 't12-ref.safetensors').read_bytes()
+    assert json.loads((run / 'summary.json').read_text()) == {'steps': 50, 'seconds': 9.0, 'shipped': 't12-ref'}
+    assert json.loads((run / 'config.json').read_text())['shipped'] == 't12-ref' and (run / 'donor.json').exists()
+    assert R.reuse_shipped(ctx) == {}                                               # never overwrites
+
+
+def test_reuse_shipped_needs_the_same_donor(tmp_path, monkeypatch):
+    _shipped_dir(tmp_path, monkeypatch)
+    out = tmp_path / 'r'
+    (out / 'runs' / 'seed0' / 'trick1').mkdir(parents=True)                      # a trick1 run of the user's own ...
+    from trickvos.model import build_model, save_model
+    save_model(build_model('baseline'), out / 'runs' / 'seed0' / 'trick1' / 'model.safetensors')
+    got = R.reuse_shipped(Context(out, out / 'synth', 'reference'))
+    assert got == {'seed0/baseline': 'b-ref'}                                     # ... so the shipped trick12 is not its child
+
+
+def test_reproduce_reuses_and_says_so(tmp_path, monkeypatch, fake):
+    _shipped_dir(tmp_path, monkeypatch)
+    res = reproduce('reference', out=tmp_path / 'r', seeds=(0, 1), progress=False, tables=(1,), reuse=True)
+    assert 'seed0/baseline' not in fake and 'seed0/trick12' not in fake and 'seed0/iou' in fake and 'seed1/baseline' in fake
+    assert res['reused'] == {'seed0/baseline': 'b-ref', 'seed0/trick1': 't1-ref', 'seed0/trick12': 't12-ref'}
+    assert 'seed0/trick12 = t12-ref' in (tmp_path / 'r' / 'table1.md').read_text()
+    base = next(e for e in res['rows'] if e['row'] == 'Baseline' and e['split'] == 'val')
+    assert base['train_seconds'] == pytest.approx((9.0 + 11.0) / 2)              # the record's time and the fake run's
+
+
+def test_cli_tables_and_reuse(tmp_path, monkeypatch):
+    ap = argparse.ArgumentParser(); add_reproduce_parser(ap.add_subparsers(dest='cmd'))
+    a = ap.parse_args(['reproduce', '--out', str(tmp_path)])
+    assert (a.tables, a.reuse_shipped) == ([1, 2], False)
+    a = ap.parse_args(['reproduce', '--out', str(tmp_path), '--tables', '1', '--reuse-shipped'])
+    with pytest.raises(SystemExit): ap.parse_args(['reproduce', '--tables', '3'])
+    got = {}
+    def fake(scale, **kw):
+        got.update(kw); (tmp_path / 'table1.md').write_text('T1')
+        return {'seconds': 1.0}
+    monkeypatch.setattr(R, 'reproduce', fake)
+    assert a.func(a) == 0 and got['tables'] == [1] and got['reuse'] is True

@@ -16,9 +16,9 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
            'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'paper_table1', 'paper_rows',
-           'Step', 'eval_key', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir', 'step_cost', 'run_plan',
-           'result_entries', 'table1_row', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce',
-           'shipped_results', 'reproduce_command', 'add_reproduce_parser']
+           'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir',
+           'step_cost', 'run_plan', 'result_entries', 'table1_row', 'collect', 'table1_markdown', 'table2_markdown',
+           'plot_table1', 'reproduce', 'shipped_results', 'reuse_shipped', 'reproduce_command', 'add_reproduce_parser']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -86,15 +86,20 @@ def eval_key(preset, tracker=None):
     "Folder name of the evaluation of `preset` with `tracker` ('baseline', 'trick12+pt', ...)."
     return preset if tracker is None else f'{preset}+{tracker}'
 
-def plan_runs(out, seeds=(0,), data=None):
-    "The ordered steps of a reproduction into `out` (donors before the runs that use them); `data` None: generate it."
+def table_rows(tables=(1, 2)):
+    "The (row, preset, tracker) triples of `tables` (1: the ablation, 2: the comparison), Table 1's first."
+    if not tables or not set(tables) <= {1, 2}: raise ValueError(f'tables must be 1, 2 or both, got {tables}')
+    return (TABLE1_ROWS if 1 in tables else []) + (TABLE2_ROWS if 2 in tables else [])
+
+def plan_runs(out, seeds=(0,), data=None, tables=(1, 2)):
+    "The ordered steps of a reproduction of `tables` into `out` (donors before the runs that use them); `data` None: generate it."
     from trickvos.training import DONOR_PRESETS
-    out = Path(out)
+    out, rows = Path(out), table_rows(tables)
     steps = [] if data is not None else [Step('synth', 'synth', out / 'synth')]
     steps.append(Step('floor', 'floor', out / 'floor', needs=('synth',) if data is None else ()))
-    presets = list(dict.fromkeys(p for _, p, _ in TABLE1_ROWS + TABLE2_ROWS))
+    presets = list(dict.fromkeys(p for _, p, _ in rows))
     presets = [p for p in presets if p not in DONOR_PRESETS] + [p for p in presets if p in DONOR_PRESETS]
-    pairs = list(dict.fromkeys((p, t) for _, p, t in TABLE1_ROWS + TABLE2_ROWS))
+    pairs = list(dict.fromkeys((p, t) for _, p, t in rows))
     base = ('synth',) if data is None else ()
     for s in seeds:
         runs = out / 'runs' / f'seed{s}'
@@ -107,21 +112,21 @@ def plan_runs(out, seeds=(0,), data=None):
             steps.append(Step('eval', f'seed{s}/eval/{eval_key(p, t)}', out / 'evals' / f'seed{s}' / eval_key(p, t),
                               s, p, t, needs=needs))
     s0 = seeds[0]
-    for p in dict.fromkeys(p for _, p, _ in TABLE2_ROWS):
+    for p in dict.fromkeys(p for _, p, _ in (TABLE2_ROWS if 2 in tables else [])):
         steps.append(Step('bench', f'bench/{p}', out / 'bench' / p, s0, p, needs=(f'seed{s0}/{p}',)))
     return steps
 
 # %% ../nbs/12_ablation.ipynb #141d2be3
-def plan_table(steps):
-    "A markdown table: each Table 1/2 row, the evaluation that scores it and the runs that evaluation reads (seed 0)."
+def plan_table(steps, tables=(1, 2)):
+    "A markdown table: each row of `tables`, the evaluation that scores it and the runs that evaluation reads (seed 0)."
     by = {s.name: s for s in steps}
     def upstream(name):
         st = by[name]
         return [n for d in st.needs if d in by and by[d].kind in ('train', 'tracker') for n in upstream(d) + [d]]
     seed = next(s.seed for s in steps if s.kind == 'eval')
     lines = ['| table | row | evaluation | runs it needs (in order) |', '| --- | --- | --- | --- |']
-    for t, rows in ((1, TABLE1_ROWS), (2, TABLE2_ROWS)):
-        for r, p, tr in rows:
+    for t in tables:
+        for r, p, tr in table_rows((t,)):
             name = f'seed{seed}/eval/{eval_key(p, tr)}'
             lines.append(f"| {t} | {r} | {eval_key(p, tr)} | {', '.join(dict.fromkeys(upstream(name)))} |")
     return '\n'.join(lines)
@@ -288,17 +293,21 @@ def _params(ctx, seed, preset, tracker):
         n += count_parameters(load_motion_mlp(run_dir(ctx, seed, 'tracker')))
     return n
 
-def collect(ctx, seeds, seconds=None):
-    "The results dict (the schema of results.json) from the finished step folders."
-    rows = [e for r, p, t in TABLE1_ROWS for e in _row_entries(r, 1, p, t, ctx, seeds)]
+def collect(ctx, seeds, seconds=None, tables=(1, 2)):
+    "The results dict (the schema of results.json) from the finished step folders of `tables`."
+    rows = [e for r, p, t in TABLE1_ROWS for e in _row_entries(r, 1, p, t, ctx, seeds)] if 1 in tables else []
     t2 = []
-    for r, p, t in TABLE2_ROWS:
+    for r, p, t in (TABLE2_ROWS if 2 in tables else []):
         bench = _read(Path(ctx.out) / 'bench' / p / 'bench.json')['rows'][0]
         for e in _row_entries(r, 2, p, t, ctx, seeds):
             t2.append({**e, 'parameters': _params(ctx, seeds[0], p, t), 'model FPS': bench['fps'],
                        'bench': {k: bench[k] for k in ('size', 'objects', 'threads', 'device_name', 'reps')}})
     floor = _read(Path(ctx.out) / 'floor' / 'scores.json')['scores']
-    return {'scale': ctx.scale, 'data': str(ctx.data), 'seeds': list(seeds), 'rows': rows, 'table2': t2,
+    summaries = {f'seed{s}/{p}': _read(run_dir(ctx, s, p) / 'summary.json')
+                 for s in seeds for p in dict.fromkeys(p for _, p, _ in table_rows(tables))}
+    reused = {k: v['shipped'] for k, v in summaries.items() if 'shipped' in v}
+    return {'scale': ctx.scale, 'data': str(ctx.data), 'seeds': list(seeds), 'tables': list(tables), 'rows': rows,
+            'table2': t2, 'reused': reused,
             'paper': paper_rows(), 'floor': floor, 'seconds': seconds,
             'source': f'trickvos reproduce --scale {ctx.scale} on the synthetic benchmark {ctx.data}',
             'train_overrides': ctx.train_overrides}
@@ -310,6 +319,12 @@ def _ours(e, m='J&F'):
     "Mean (and [min, max] over seeds) in %."
     s = _pct(e[m])
     return s + (f" [{_pct(e['min'][m])}, {_pct(e['max'][m])}]" if len(e['seeds']) > 1 else '')
+
+def _delta(e, base):
+    "J&F of `e` minus the baseline's in points; with several seeds also the [min, max] of the same-seed differences."
+    d = 100 * (e['J&F'] - base['J&F'])
+    paired = [100 * (v['J&F'] - base['seeds'][s]['J&F']) for s, v in e['seeds'].items() if s in base['seeds']]
+    return f'{d:+.1f}' + (f' [{min(paired):+.1f}, {max(paired):+.1f}]' if len(paired) > 1 else '')
 
 def table1_markdown(results):
     "Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019 val; rows not run say so."
@@ -323,8 +338,7 @@ def table1_markdown(results):
     for r, _, _ in TABLE1_ROWS:
         e = ours.get((r, 'val'))
         seen, unseen = (_pct(ours[(r, s)]['J&F']) if (r, s) in ours else '—' for s in SPLITS[1:])
-        mine = (['not run'] + ['—'] * 3 if e is None else
-                [_ours(e), _pct(e['J']), _pct(e['F']), f"{100 * (e['J&F'] - base):+.1f}"])
+        mine = (['not run'] + ['—'] * 3 if e is None else [_ours(e), _pct(e['J']), _pct(e['F']), _delta(e, ours[('Baseline', 'val')])])
         lines.append(f"| {r} | " + ' | '.join(mine) + f" | {seen} | {unseen} | "
                      + ' | '.join(_pct(paper.get((r, d)), 2) for d in dsets) + ' |')
     f = results['floor']
@@ -335,6 +349,10 @@ def table1_markdown(results):
     note = (f"\nOurs: synthetic benchmark ({results['data']}), scale {results['scale']}, seeds {results['seeds']}"
             f"{' (mean [min, max])' if n > 1 else ' (one seed: no spread)'}; J&F in %. Paper: TrickVOS Table 1, J&F in % "
             f"on the named validation sets (real videos, 300K iterations on an RTX 3090).")
+    if n > 1: note += " Δ: our row minus our baseline, mean [min, max] over the same-seed differences."
+    if results.get('reused'):
+        note += (' Runs reused from the shipped reference models (same config, data and donor): '
+                 + ', '.join(f'{k} = {v}' for k, v in results['reused'].items()) + '.')
     return '\n'.join(lines) + '\n' + note + '\n'
 
 def table2_markdown(results):
@@ -391,25 +409,31 @@ def plot_table1(results, save=None, dpi=75):
 
 # %% ../nbs/12_ablation.ipynb #cda79f44
 def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=None, progress=True, train_overrides=None,
-              synth=None, tracker_steps=None, bench_reps=None):
-    "Train, evaluate and tabulate every run of Tables 1 and 2 on the synthetic benchmark into `out`; returns the results dict."
+              synth=None, tracker_steps=None, bench_reps=None, tables=(1, 2), reuse=False):
+    "Train, evaluate and tabulate every run of `tables` (Table 1, 2 or both) on the synthetic benchmark into `out`; returns the results dict.\n\n"\
+    "`reuse`: seed 0's runs that a shipped reference model already is (`reuse_shipped`) are copied, not trained."
     if scale not in REPRODUCE_SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(REPRODUCE_SCALES)}')
     sc = REPRODUCE_SCALES[scale]
     seeds = tuple(sc['seeds'] if seeds is None else seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f'need one or more distinct seeds, got {seeds}')
+    tables = tuple(sorted(set(tables)))
+    table_rows(tables)                                          # a clear error for tables other than 1 and 2
     out = Path(out)
     if data is not None and not (Path(data) / 'ImageSets').is_dir(): raise FileNotFoundError(f'no DAVIS-layout dataset at {data}')
     ctx = Context(out, Path(data) if data is not None else out / 'synth', scale, device, dict(train_overrides or {}),
                   {**sc['synth'], **(synth or {})}, tracker_steps or sc['tracker_steps'], bench_reps or sc['bench_reps'])
-    steps = plan_runs(out, seeds, data)
+    steps = plan_runs(out, seeds, data, tables)
     out.mkdir(parents=True, exist_ok=True)
+    if reuse and 0 in seeds:
+        for run, name in reuse_shipped(ctx, 0, tables).items(): print(f'{run}: reusing the shipped model {name}')
     timings = _read(out / 'timings.json') if (out / 'timings.json').is_file() else {}
     run_plan(steps, ctx, progress, timings)
-    res = collect(ctx, seeds, seconds=round(sum(timings.values()), 1))
+    res = collect(ctx, seeds, seconds=round(sum(timings.values()), 1), tables=tables)
     _write_json(out / 'results.json', res)
-    (out / 'table1.md').write_text(table1_markdown(res))
-    (out / 'table2.md').write_text(table2_markdown(res))
-    plot_table1(res, save=out / 'table1.png')
+    for t, md in ((1, table1_markdown), (2, table2_markdown)):
+        if t in tables: (out / f'table{t}.md').write_text(md(res))
+        else: (out / f'table{t}.md').unlink(missing_ok=True)      # never leave a table of an earlier call beside these results
+    if 1 in tables: plot_table1(res, save=out / 'table1.png')
     return res
 
 # %% ../nbs/12_ablation.ipynb #23fb04de
@@ -429,15 +453,49 @@ def shipped_results(names=None):
             'floor': next((r['floor'] for r in recs.values() if r.get('floor')), {}),
             'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
 
+# %% ../nbs/12_ablation.ipynb #06a4d81f
+_BOOKKEEPING = ('workers', 'log_every', 'ckpt_every', 'decoder_from', 'model_from')
+
+def reuse_shipped(ctx, seed=0, tables=(1, 2)):
+    "Fill seed `seed`'s planned training runs in `ctx.out` that a shipped model is exactly; -> {run: shipped name}."
+    import shutil
+    from dataclasses import asdict
+    from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
+    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS
+    from trickvos.pretraining import _sha256
+    if Path(ctx.data) != Path(ctx.out) / 'synth' or ctx.synth: return {}
+    planned = set(p for _, p, _ in table_rows(tables))
+    recs = [(p.stem, _read(p)) for p in sorted(WEIGHTS_DIR.glob('*.json'))]
+    recs = sorted((r for r in recs if r[1].get('preset') in planned and 'config' in r[1]), key=lambda r: r[1]['preset'] in DONOR_PRESETS)
+    reused = {}
+    for name, rec in recs:
+        preset, run = rec['preset'], run_dir(ctx, seed, rec['preset'])
+        donor = DONOR_PRESETS.get(preset)
+        want = asdict(train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}))
+        if run.exists() or any(json.dumps(rec['config'].get(k)) != json.dumps(v) for k, v in want.items() if k not in _BOOKKEEPING):
+            continue
+        if len(rec.get('commands', {}).get('synth', '').split()) != 4: continue       # `trickvos synth --out DIR`, nothing else
+        if donor:
+            donor_model = run_dir(ctx, seed, donor) / MODEL_FILE
+            if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != _sha256(donor_model): continue
+        run.mkdir(parents=True)
+        shutil.copyfile(WEIGHTS_DIR / f'{name}.safetensors', run / MODEL_FILE)
+        _write_json(run / 'config.json', dict(train=rec['config'], model=asdict(PRESETS[TRAIN_PRESETS[preset][0]]),
+                                              data=str(Path(ctx.data).resolve()), shipped=name))
+        if 'donor' in rec: _write_json(run / 'donor.json', rec['donor'])
+        _write_json(run / 'summary.json', {**rec['training'], 'shipped': name})        # last: it marks the run finished
+        reused[f'seed{seed}/{preset}'] = name
+    return reused
+
 # %% ../nbs/12_ablation.ipynb #6c93c54b
 def reproduce_command(args):
-    "`trickvos reproduce`: run `reproduce` and print both tables."
+    "`trickvos reproduce`: run `reproduce` and print its tables."
     over = {}
     if args.iters: over.update(static_iters=args.iters[0], main_iters=args.iters[1])
     res = reproduce(args.scale, data=args.data, out=args.out, seeds=args.seeds, device=args.device,
-                    progress=not args.quiet, train_overrides=over)
-    print((Path(args.out) / 'table1.md').read_text() + '\n' + (Path(args.out) / 'table2.md').read_text())
-    print(f"{res['seconds']:.0f} s of steps in all; tables, results.json and table1.png in {args.out}")
+                    progress=not args.quiet, train_overrides=over, tables=args.tables, reuse=args.reuse_shipped)
+    print('\n'.join((Path(args.out) / f'table{t}.md').read_text() for t in sorted(set(args.tables))))
+    print(f"{res['seconds']:.0f} s of steps in all; tables and results.json in {args.out}")
     return 0
 
 def add_reproduce_parser(subparsers):
@@ -451,6 +509,10 @@ def add_reproduce_parser(subparsers):
     p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 at lesson, 0 1 at reference)')
     p.add_argument('--device', default=None, help='cpu, cuda, ... (default: cuda when available)')
     p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help="override every run's iterations")
+    p.add_argument('--tables', type=int, nargs='+', choices=(1, 2), default=[1, 2],
+                   help='which tables to reproduce (default both; 1 alone skips STCN and the speed benchmark)')
+    p.add_argument('--reuse-shipped', action='store_true',
+                   help="seed 0: copy the shipped reference models that are exactly a planned run instead of training it")
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=reproduce_command)
     return p
