@@ -352,3 +352,12 @@ def test_cli_tables_and_reuse(tmp_path, monkeypatch):
         return {'seconds': 1.0}
     monkeypatch.setattr(R, 'reproduce', fake)
     assert a.func(a) == 0 and got['tables'] == [1] and got['reuse'] is True
+
+
+def test_results_carry_the_training_curves(tmp_path, fake):
+    from trickvos.training import _write_rows
+    out = tmp_path / 'r'
+    reproduce('lesson', out=out, progress=False, tables=(1,))
+    _write_rows(out / 'runs' / 'seed0' / 'iou' / 'log.csv', [dict(step=10, stage=0, loss=0.5), dict(step=20, stage=2, loss=0.25)])
+    res = reproduce('lesson', out=out, progress=False, tables=(1,))
+    assert res['curves'] == {'seed0/iou': {'step': [10.0, 20.0], 'stage': [0.0, 2.0], 'loss': [0.5, 0.25]}}

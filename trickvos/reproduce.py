@@ -15,10 +15,11 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
-           'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'paper_table1', 'paper_rows',
-           'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir',
-           'step_cost', 'run_plan', 'result_entries', 'table1_row', 'collect', 'table1_markdown', 'table2_markdown',
-           'plot_table1', 'reproduce', 'shipped_results', 'reuse_shipped', 'reproduce_command', 'add_reproduce_parser']
+           'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'RESULTS_DIR',
+           'paper_table1', 'paper_rows', 'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits',
+           'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves', 'collect',
+           'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'shipped_results', 'reuse_shipped',
+           'reference_results', 'reproduce_command', 'add_reproduce_parser']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -293,6 +294,12 @@ def _params(ctx, seed, preset, tracker):
         n += count_parameters(load_motion_mlp(run_dir(ctx, seed, 'tracker')))
     return n
 
+def training_curves(ctx, runs):
+    "{run: {'step', 'stage', 'loss'}} from the `log.csv` of each run folder name in `runs` ('seed1/trick2', ...) that has one."
+    from trickvos.training import read_log
+    logs = {r: read_log(Path(ctx.out) / 'runs' / r) for r in runs}
+    return {r: {k: [round(float(x), 5) for x in log[k]] for k in ('step', 'stage', 'loss')} for r, log in logs.items() if log}
+
 def collect(ctx, seeds, seconds=None, tables=(1, 2)):
     "The results dict (the schema of results.json) from the finished step folders of `tables`."
     rows = [e for r, p, t in TABLE1_ROWS for e in _row_entries(r, 1, p, t, ctx, seeds)] if 1 in tables else []
@@ -307,7 +314,7 @@ def collect(ctx, seeds, seconds=None, tables=(1, 2)):
                  for s in seeds for p in dict.fromkeys(p for _, p, _ in table_rows(tables))}
     reused = {k: v['shipped'] for k, v in summaries.items() if 'shipped' in v}
     return {'scale': ctx.scale, 'data': str(ctx.data), 'seeds': list(seeds), 'tables': list(tables), 'rows': rows,
-            'table2': t2, 'reused': reused,
+            'table2': t2, 'reused': reused, 'curves': training_curves(ctx, summaries),
             'paper': paper_rows(), 'floor': floor, 'seconds': seconds,
             'source': f'trickvos reproduce --scale {ctx.scale} on the synthetic benchmark {ctx.data}',
             'train_overrides': ctx.train_overrides}
@@ -486,6 +493,15 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
         _write_json(run / 'summary.json', {**rec['training'], 'shipped': name})        # last: it marks the run finished
         reused[f'seed{seed}/{preset}'] = name
     return reused
+
+# %% ../nbs/12_ablation.ipynb #bbf27bc4
+RESULTS_DIR = Path(__file__).parent / 'results' if '__file__' in globals() else Path('../trickvos/results')
+
+def reference_results(name='reference-table1'):
+    "The shipped results of a reproduction (`RESULTS_DIR/name.json`, e.g. Table 1 at reference scale, 2 seeds), else `shipped_results()`."
+    p = RESULTS_DIR / f'{name}.json'
+    if p.is_file(): return {**_read(p), 'file': f'trickvos/results/{name}.json'}
+    return shipped_results()
 
 # %% ../nbs/12_ablation.ipynb #6c93c54b
 def reproduce_command(args):
