@@ -8,21 +8,16 @@ folder that already holds eval.json is scored again, not re-segmented, so a stop
 to WORK/choices.md and WORK/choices.json: J&F, J, F, the change from no tracker, the objects helped and hurt (by more
 than 0.01 J&F) and the eval FPS (CPU, tracker included; figures from different runs, not a side-by-side timing).
 """
-import argparse, csv, json, sys
+import argparse, json, sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_reference import evaluate
+from trickvos.reproduce import per_object
 
 VARIANTS = {'none': ('none', {}), 'cv': ('cv', {}), 'cv-margin0.1': ('cv', dict(margin=0.1)),
             'cv-soft': ('cv', dict(soft=True)), 'cv-noclip': ('cv', dict(clip=False)),
             'pt': ('pt', {}), 'pt-margin0.1': ('pt', dict(margin=0.1))}
-
-
-def per_object(out):
-    "{object: J&F} from an evaluation folder's per-sequence table."
-    with open(out / 'per-sequence_results-val.csv') as f:
-        return {r['Sequence']: (float(r['J-Mean']) + float(r['F-Mean'])) / 2 for r in csv.DictReader(f)}
 
 
 def main(argv=None):

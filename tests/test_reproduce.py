@@ -354,10 +354,13 @@ def test_cli_tables_and_reuse(tmp_path, monkeypatch):
     assert a.func(a) == 0 and got['tables'] == [1] and got['reuse'] is True
 
 
-def test_results_carry_the_training_curves(tmp_path, fake):
+def test_results_carry_curves_and_per_object_scores(tmp_path, fake):
     from trickvos.training import _write_rows
     out = tmp_path / 'r'
     reproduce('lesson', out=out, progress=False, tables=(1,))
     _write_rows(out / 'runs' / 'seed0' / 'iou' / 'log.csv', [dict(step=10, stage=0, loss=0.5), dict(step=20, stage=2, loss=0.25)])
+    pred = out / 'evals' / 'seed0' / 'trick12+cv' / 'pred'; pred.mkdir(parents=True)
+    (pred / 'per-sequence_results-val.csv').write_text('Sequence,J-Mean,F-Mean\nval-0001_1,0.5,0.7\nval-0001_2,0.1,0.2\n')
     res = reproduce('lesson', out=out, progress=False, tables=(1,))
     assert res['curves'] == {'seed0/iou': {'step': [10.0, 20.0], 'stage': [0.0, 2.0], 'loss': [0.5, 0.25]}}
+    assert res['objects'] == {'seed0/trick12+cv': {'val-0001_1': pytest.approx(0.6), 'val-0001_2': pytest.approx(0.15)}}

@@ -88,17 +88,18 @@ def demo(args):
     print(format_tables(ref['scores']))
     print(f"\nJ&F: reference baseline {ref['scores'].global_table['J&F-Mean']:.3f} vs copy-first-frame floor "
           f"{res.global_table['J&F-Mean']:.3f} ({ref['fps']:.1f} FPS on the CPU)")
-    from trickvos.reproduce import shipped_results, table1_markdown
-    try: shipped = shipped_results()
+    from trickvos.reproduce import reference_results, table1_markdown
+    try: shipped = reference_results()
     except FileNotFoundError: return ref
-    print(f"\nTable 1 rows of the reference models shipped in trickvos/weights (their records; `trickvos reproduce "
-          f"--scale reference` makes every row, with 2 seeds):\n\n{table1_markdown(shipped)}")
+    where = (f"{shipped['file']}, made by `{shipped['regenerate']}`" if 'file' in shipped else
+             "the records of the models in trickvos/weights; `trickvos reproduce --scale reference` makes every row, with 2 seeds")
+    print(f"\nTable 1 at the reference scale ({where}):\n\n{table1_markdown(shipped)}")
     return ref
 
 def _add_demo(sub):
     p = sub.add_parser('demo', help='run the main job on the embedded synthetic benchmark',
                        description='Generate the synthetic benchmark, score the copy-first-frame floor and the shipped reference baseline on it, '
-                                   'and print the Table 1 rows of the shipped reference models.')
+                                   'and print Table 1 at the reference scale as shipped with the package.')
     p.add_argument('--out', type=Path, default=Path('demo'), help='output folder (default %(default)s)')
     p.add_argument('--data', type=Path, default=None, help='use this DAVIS-layout dataset instead of generating one')
     p.add_argument('--set', default='val', help='split to evaluate (default %(default)s)')

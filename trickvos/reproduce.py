@@ -17,9 +17,10 @@ from tqdm.auto import tqdm
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
            'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'RESULTS_DIR',
            'paper_table1', 'paper_rows', 'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits',
-           'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves', 'collect',
-           'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'shipped_results', 'reuse_shipped',
-           'reference_results', 'reproduce_command', 'add_reproduce_parser']
+           'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves',
+           'per_object', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta',
+           'delta_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command',
+           'add_reproduce_parser']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -300,6 +301,18 @@ def training_curves(ctx, runs):
     logs = {r: read_log(Path(ctx.out) / 'runs' / r) for r in runs}
     return {r: {k: [round(float(x), 5) for x in log[k]] for k in ('step', 'stage', 'loss')} for r, log in logs.items() if log}
 
+def per_object(folder, split='val'):
+    "{object: J&F} from the per-sequence table that `02_metrics` wrote into an evaluation folder."
+    import csv
+    with open(Path(folder) / f'per-sequence_results-{split}.csv') as f:
+        return {r['Sequence']: (float(r['J-Mean']) + float(r['F-Mean'])) / 2 for r in csv.DictReader(f)}
+
+def _objects(ctx, seeds, tables):
+    "{'seed{s}/{eval key}': {object: J&F}} of every evaluation of `tables` whose per-sequence table is there."
+    keys = [f'seed{s}/{eval_key(p, t)}' for s in seeds for p, t in dict.fromkeys((p, t) for _, p, t in table_rows(tables))]
+    pred = {k: Path(ctx.out) / 'evals' / k / 'pred' for k in keys}
+    return {k: per_object(d) for k, d in pred.items() if (d / 'per-sequence_results-val.csv').is_file()}
+
 def collect(ctx, seeds, seconds=None, tables=(1, 2)):
     "The results dict (the schema of results.json) from the finished step folders of `tables`."
     rows = [e for r, p, t in TABLE1_ROWS for e in _row_entries(r, 1, p, t, ctx, seeds)] if 1 in tables else []
@@ -314,7 +327,7 @@ def collect(ctx, seeds, seconds=None, tables=(1, 2)):
                  for s in seeds for p in dict.fromkeys(p for _, p, _ in table_rows(tables))}
     reused = {k: v['shipped'] for k, v in summaries.items() if 'shipped' in v}
     return {'scale': ctx.scale, 'data': str(ctx.data), 'seeds': list(seeds), 'tables': list(tables), 'rows': rows,
-            'table2': t2, 'reused': reused, 'curves': training_curves(ctx, summaries),
+            'table2': t2, 'reused': reused, 'curves': training_curves(ctx, summaries), 'objects': _objects(ctx, seeds, tables),
             'paper': paper_rows(), 'floor': floor, 'seconds': seconds,
             'source': f'trickvos reproduce --scale {ctx.scale} on the synthetic benchmark {ctx.data}',
             'train_overrides': ctx.train_overrides}
@@ -442,6 +455,47 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
         else: (out / f'table{t}.md').unlink(missing_ok=True)      # never leave a table of an earlier call beside these results
     if 1 in tables: plot_table1(res, save=out / 'table1.png')
     return res
+
+# %% ../nbs/12_ablation.ipynb #25a37401
+def _video(obj): return obj.rsplit('_', 1)[0]          # 'val-0008_2' -> 'val-0008' (DAVIS names objects VIDEO_ID)
+
+def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
+    "`row` minus `base` (J&F, same seed, per object, mean over seeds): {'delta', 'seeds', 'ci', 'better', 'worse', 'objects'} or None."
+    rows = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
+    objs = results.get('objects') or {}
+    if row not in rows or base not in rows: return None
+    key = lambda r, s: f"seed{s}/{eval_key(rows[r]['preset'], rows[r]['tracker'])}"
+    seeds = [s for s in results['seeds'] if key(row, s) in objs and key(base, s) in objs]
+    if not seeds: return None
+    per_seed = [{o: objs[key(row, s)][o] - v for o, v in objs[key(base, s)].items()} for s in seeds]
+    d = {o: float(np.mean([p[o] for p in per_seed])) for o in per_seed[0]}
+    videos = sorted({_video(o) for o in d})
+    sums = np.array([sum(v for o, v in d.items() if _video(o) == vid) for vid in videos])
+    counts = np.array([sum(_video(o) == vid for o in d) for vid in videos])
+    pick = np.random.default_rng(seed).integers(0, len(videos), size=(n_boot, len(videos)))
+    boot = sums[pick].sum(1) / counts[pick].sum(1)
+    return {'delta': float(np.mean(list(d.values()))), 'seeds': {s: float(np.mean(list(p.values()))) for s, p in zip(seeds, per_seed)},
+            'ci': (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
+            'better': sum(v > 0.01 for v in d.values()), 'worse': sum(v < -0.01 for v in d.values()), 'objects': len(d)}
+
+def _reading(p):
+    "In words: does the paired difference `p` stand out from seed and video noise?"
+    signs = {np.sign(round(v, 6)) for v in p['seeds'].values()}     # a difference under 1e-4 points has no sign
+    if p['ci'][0] > 0 and signs == {1.0}: return 'helps, more than noise'
+    if p['ci'][1] < 0 and signs == {-1.0}: return 'hurts, more than noise'
+    return 'within noise' if len(signs) == 1 else 'within noise (seeds disagree)'
+
+def delta_table(results, base='Baseline'):
+    "Markdown: each Table 1 row against `base`, per seed, with the 95% interval over videos and a reading."
+    lines = ['| row | Δ J&F vs ' + base + ' (points) | Δ per seed | 95% interval (videos) | objects better / worse (> 1 point) | reading |',
+             '|' + ' --- |' * 6]
+    for r, _, _ in TABLE1_ROWS:
+        p = None if r == base else paired_delta(results, r, base)
+        if p is None: continue
+        per = ', '.join(f'{100 * v:+.1f}' for v in p['seeds'].values())
+        lines.append(f"| {r} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "
+                     f"{p['better']} / {p['worse']} of {p['objects']} | {_reading(p)} |")
+    return '\n'.join(lines + [''])
 
 # %% ../nbs/12_ablation.ipynb #23fb04de
 def shipped_results(names=None):
