@@ -327,7 +327,8 @@ def collect(ctx, seeds, seconds=None, tables=(1, 2)):
                  for s in seeds for p in dict.fromkeys(p for _, p, _ in table_rows(tables))}
     reused = {k: v['shipped'] for k, v in summaries.items() if 'shipped' in v}
     return {'scale': ctx.scale, 'data': str(ctx.data), 'seeds': list(seeds), 'tables': list(tables), 'rows': rows,
-            'table2': t2, 'reused': reused, 'curves': training_curves(ctx, summaries), 'objects': _objects(ctx, seeds, tables),
+            'table2': t2, 'reused': reused, 'run_seconds': {k: v['seconds'] for k, v in summaries.items()},
+            'curves': training_curves(ctx, summaries), 'objects': _objects(ctx, seeds, tables),
             'paper': paper_rows(), 'floor': floor, 'seconds': seconds,
             'source': f'trickvos reproduce --scale {ctx.scale} on the synthetic benchmark {ctx.data}',
             'train_overrides': ctx.train_overrides}
