@@ -352,7 +352,7 @@ def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', p
     return rows, preds
 
 # %% ../nbs/13_widgets.ipynb #589bd780
-from .reproduce import PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1, shipped_results   # typed once, in 12_ablation
+from .reproduce import PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1, shipped_results, reference_results   # typed once, in 12_ablation
 
 # %% ../nbs/13_widgets.ipynb #a4d16408
 METRICS = ('J&F', 'J', 'F')
