@@ -7,6 +7,9 @@ clipping to the image (`08_tracker`). Each variant below segments synthetic val 
 folder that already holds eval.json is scored again, not re-segmented, so a stopped run resumes) and the table goes
 to WORK/choices.md and WORK/choices.json: J&F, J, F, the change from no tracker, the objects helped and hurt (by more
 than 0.01 J&F) and the eval FPS (CPU, tracker included; figures from different runs, not a side-by-side timing).
+With --ship the same JSON (and the table) goes to trickvos/results/tracker-choices.json, which 08_tracker shows:
+
+    python scripts/tracker_choices.py --checkpoint trickvos/weights/baseline-reference.safetensors --data runs/table1/synth --work runs/choices --ship
 """
 import argparse, json, sys
 from pathlib import Path
@@ -26,6 +29,7 @@ def main(argv=None):
     ap.add_argument('--data', type=Path, required=True)
     ap.add_argument('--work', type=Path, required=True)
     ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
+    ap.add_argument('--ship', action='store_true', help='also write trickvos/results/tracker-choices.json')
     a = ap.parse_args(argv)
     from trickvos.tracker import make_tracker
     from trickvos.reproduce import score_splits
@@ -48,7 +52,14 @@ def main(argv=None):
         lines.append(f"| {name} {r['settings'] or ''} | {r['J&F']:.3f} | {r['J']:.3f} | {r['F']:.3f} | {extra} | {r['FPS']:.1f} |")
     md = '\n'.join(lines) + f'\n\n{a.checkpoint} on {a.data} (val, {len(base["objects"]) if base else "?"} objects)\n'
     (a.work / 'choices.md').write_text(md)
-    (a.work / 'choices.json').write_text(json.dumps({'checkpoint': str(a.checkpoint), 'data': str(a.data), 'rows': rows}, indent=1) + '\n')
+    from trickvos.model import _model_file
+    from trickvos.pretraining import _sha256
+    from trickvos.reproduce import RESULTS_DIR, _write_json
+    record = {'checkpoint': str(a.checkpoint), 'checkpoint_sha256': _sha256(_model_file(a.checkpoint)), 'data': str(a.data),
+              'command': 'python scripts/tracker_choices.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
+              'markdown': md, 'rows': rows}
+    _write_json(a.work / 'choices.json', record)
+    if a.ship: _write_json(RESULTS_DIR / 'tracker-choices.json', record)
     print(md)
     return 0
 
