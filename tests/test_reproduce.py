@@ -364,3 +364,19 @@ def test_results_carry_curves_and_per_object_scores(tmp_path, fake):
     res = reproduce('lesson', out=out, progress=False, tables=(1,))
     assert res['curves'] == {'seed0/iou': {'step': [10.0, 20.0], 'stage': [0.0, 2.0], 'loss': [0.5, 0.25]}}
     assert res['objects'] == {'seed0/trick12+cv': {'val-0001_1': pytest.approx(0.6), 'val-0001_2': pytest.approx(0.15)}}
+
+
+def test_make_reference_table1_script(tmp_path, monkeypatch, fake):
+    "scripts/make_reference_table1.py: merges the timings of steps run elsewhere, reuses, writes the results file."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('mrt1', Path(__file__).parents[1] / 'scripts' / 'make_reference_table1.py')
+    script = importlib.util.module_from_spec(spec); spec.loader.exec_module(script)
+    _shipped_dir(tmp_path, monkeypatch)
+    monkeypatch.setattr(R, 'RESULTS_DIR', tmp_path / 'results')
+    work = tmp_path / 'w'
+    R._write_json(work / 'timings-A.json', {'seed1/iou': 5.0})          # a step another process ran (the fake plan reruns it)
+    assert script.main(['--work', str(work), '--seeds', '0', '1']) == 0
+    res = json.loads((tmp_path / 'results' / 'reference-table1.json').read_text())
+    assert res['seeds'] == [0, 1] and res['tables'] == [1] and set(res['reused']) == {'seed0/baseline', 'seed0/trick1', 'seed0/trick12'}
+    assert res['regenerate'] == f'python scripts/make_reference_table1.py --work {work} --seeds 0 1'
+    assert res['step_seconds']['seed1/iou'] >= 5.0 and 'seed0/baseline' not in fake
