@@ -15,11 +15,11 @@ from tqdm.auto import tqdm
 
 # %% auto #0
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
-           'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'RESULTS_DIR',
+           'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'TRICK_STEPS', 'RESULTS_DIR',
            'paper_table1', 'paper_rows', 'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits',
            'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves',
            'per_object', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta',
-           'delta_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command',
+           'delta_table', 'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command',
            'add_reproduce_parser']
 
 # %% ../nbs/12_ablation.ipynb #68115658
@@ -486,16 +486,32 @@ def _reading(p):
     if p['ci'][1] < 0 and signs == {-1.0}: return 'hurts, more than noise'
     return 'within noise' if len(signs) == 1 else 'within noise (seeds disagree)'
 
+def _delta_line(results, row, base, first):
+    "One markdown line of a delta table (`first`: its leading cells), or None when a side was not evaluated."
+    p = paired_delta(results, row, base)
+    if p is None: return None
+    per = ', '.join(f'{100 * v:+.1f}' for v in p['seeds'].values())
+    return (f"| {first} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "
+            f"{p['better']} / {p['worse']} of {p['objects']} | {_reading(p)} |")
+
+_DELTA_COLS = ' | Δ per seed | 95% interval (videos) | objects better / worse (> 1 point) | reading |'
+
 def delta_table(results, base='Baseline'):
     "Markdown: each Table 1 row against `base`, per seed, with the 95% interval over videos and a reading."
-    lines = ['| row | Δ J&F vs ' + base + ' (points) | Δ per seed | 95% interval (videos) | objects better / worse (> 1 point) | reading |',
-             '|' + ' --- |' * 6]
-    for r, _, _ in TABLE1_ROWS:
-        p = None if r == base else paired_delta(results, r, base)
-        if p is None: continue
-        per = ', '.join(f'{100 * v:+.1f}' for v in p['seeds'].values())
-        lines.append(f"| {r} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "
-                     f"{p['better']} / {p['worse']} of {p['objects']} | {_reading(p)} |")
+    lines = ['| row | Δ J&F vs ' + base + ' (points)' + _DELTA_COLS, '|' + ' --- |' * 6]
+    lines += [l for r, _, _ in TABLE1_ROWS if r != base for l in [_delta_line(results, r, base, r)] if l]
+    return '\n'.join(lines + [''])
+
+# each trick added to the model that lacks only it: (trick, row with it, row without it)
+TRICK_STEPS = [('Trick 1', '+ Trick 1', 'Baseline'), ('Trick 1', '+ Trick 1+2', '+ Trick 2'),
+               ('Trick 2', '+ Trick 2', 'Baseline'), ('Trick 2', '+ Trick 1+2', '+ Trick 1'),
+               ('Trick 3 (CV)', '+ Trick 3 (CV)', 'Baseline'), ('Trick 3 (CV)', '+ TrickVOS (CV)', '+ Trick 1+2'),
+               ('Trick 3 (PT)', '+ Trick 3 (PT)', 'Baseline'), ('Trick 3 (PT)', '+ TrickVOS (PT)', '+ Trick 1+2')]
+
+def trick_table(results, steps=TRICK_STEPS):
+    "Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over videos."
+    lines = ['| trick | row − row without it | Δ J&F (points)' + _DELTA_COLS, '|' + ' --- |' * 7]
+    lines += [l for t, r, b in steps for l in [_delta_line(results, r, b, f'{t} | {r} − {b}')] if l]
     return '\n'.join(lines + [''])
 
 # %% ../nbs/12_ablation.ipynb #23fb04de

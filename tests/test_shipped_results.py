@@ -1,0 +1,65 @@
+"The results files shipped in trickvos/results/ are complete and agree with the shipped models they were made from."
+import json
+import numpy as np
+import pytest
+from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, eval_key, reference_results, shipped_results, delta_table, table1_markdown
+from trickvos.model import WEIGHTS_DIR
+from trickvos.pretraining import _sha256
+
+
+def _load(name): return json.loads((RESULTS_DIR / f'{name}.json').read_text())
+
+
+def test_reference_table1_is_complete():
+    "Every Table 1 row on synthetic val, with two seeds, and seed 0's reused runs named by their shipped model."
+    res = _load('reference-table1')
+    assert res['scale'] == 'reference' and res['tables'] == [1] and res['seeds'][:2] == [0, 1]
+    val = {e['row']: e for e in res['rows'] if e['split'] == 'val'}
+    assert list(val) == [r for r, _, _ in TABLE1_ROWS]
+    for e in val.values():
+        assert set(e['seeds']) == {str(s) for s in res['seeds']}
+        assert e['min']['J&F'] <= e['J&F'] <= e['max']['J&F'] and 0 < e['J&F'] < 1
+        assert e['J&F'] == pytest.approx(np.mean([v['J&F'] for v in e['seeds'].values()]))
+    assert res['reused'] == {'seed0/baseline': 'baseline-reference', 'seed0/trick1': 'trick1-reference',
+                             'seed0/trick12': 'trickvos-reference'}
+    trained = {f'seed{s}/{p}' for s in res['seeds'] for _, p, _ in TABLE1_ROWS}
+    assert set(res['run_seconds']) == trained and all(v > 0 for v in res['run_seconds'].values())
+    assert set(res['curves']) >= trained - set(res['reused'])
+
+
+def test_reference_table1_per_object_scores_add_up():
+    "Each evaluation's per-object J&F averages to the row's J&F of that seed (the DAVIS global mean is over objects)."
+    res = _load('reference-table1')
+    for e in (e for e in res['rows'] if e['split'] == 'val'):
+        for s, v in e['seeds'].items():
+            objs = res['objects'][f"seed{s}/{eval_key(e['preset'], e['tracker'])}"]
+            assert len(objs) == 74
+            assert np.mean(list(objs.values())) == pytest.approx(v['J&F'], abs=1e-3)     # the csv rounds to 3 digits
+
+
+def test_reference_table1_seed0_is_the_shipped_models():
+    "Seed 0's baseline, trick1 and TrickVOS rows score what the shipped records scored (same model, same data)."
+    res = _load('reference-table1')
+    val = {e['row']: e for e in res['rows'] if e['split'] == 'val'}
+    shipped = {e['row']: e for e in shipped_results()['rows'] if e['split'] == 'val'}
+    for row in ('Baseline', '+ Trick 1', '+ Trick 1+2', '+ Trick 3 (CV)', '+ TrickVOS (CV)'):
+        assert val[row]['seeds']['0']['J&F'] == pytest.approx(shipped[row]['J&F'], abs=2e-3), row
+
+
+def test_reference_results_reads_the_shipped_file():
+    res = reference_results()
+    assert res['file'] == 'trickvos/results/reference-table1.json'
+    md = table1_markdown(res)
+    assert '| + Trick 1+2 |' in md and 'not run' not in md
+    assert '| + TrickVOS (PT) |' in delta_table(res)
+
+
+def test_tracker_choices_record_names_its_checkpoint():
+    "The open-choices sweep was run on the shipped baseline (its sha256) and its 'none' row is that model's score."
+    d = _load('tracker-choices')
+    assert d['checkpoint_sha256'] == _sha256(WEIGHTS_DIR / 'baseline-reference.safetensors')
+    assert {'none', 'cv', 'pt'} <= set(d['rows']) and d['rows']['cv']['tracker'] == 'cv'
+    base = next(e for e in shipped_results('baseline-reference')['rows'] if e['row'] == 'Baseline' and e['split'] == 'val')
+    assert d['rows']['none']['J&F'] == pytest.approx(base['J&F'], abs=2e-3)
+    for r in d['rows'].values():
+        assert len(r['objects']) == 74 and np.mean(list(r['objects'].values())) == pytest.approx(r['J&F'], abs=1e-3)
