@@ -40,7 +40,7 @@ def _tracker_name(tracker):
     return tracker if tracker is None or isinstance(tracker, str) else type(tracker).__name__
 
 def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, device=None, tracker=None, sequences=None,
-                   progress=True):
+                   progress=True, short_side=None):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
     if isinstance(model, (str, os.PathLike)): checkpoint, model = str(model), load_model(model, device or default_device())
@@ -53,7 +53,7 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
         frames = v.read_frames()                                                # disk I/O: not timed
-        write_predictions(out_dir, v.name, propagate(core, frames, v.first_mask()), v.frame_names)
+        write_predictions(out_dir, v.name, propagate(core, frames, v.first_mask(), short_side=short_side), v.frame_names)
     if sequences is None: scores = evaluate_results(out_dir, data_root, split, year, progress=progress)
     else:
         with tempfile.TemporaryDirectory() as view:
@@ -65,7 +65,7 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     summary = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'FPS': fps, 'frames': n, 'seconds': seconds,
                'videos': len(videos), 'split': split, 'year': year, 'data': str(Path(data_root).resolve()),
                'checkpoint': checkpoint, 'model': model.config.name, 'tracker': _tracker_name(tracker),
-               'device': str(core.device)}
+               'device': str(core.device), 'short_side': short_side}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
 
@@ -74,7 +74,7 @@ def eval_command(args):
     "`trickvos eval`: evaluate a checkpoint on a DAVIS-layout split; print the J&F tables and the FPS."
     device = args.device or default_device()
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
-                         tracker=args.tracker, sequences=args.sequences)
+                         tracker=args.tracker, sequences=args.sequences, short_side=args.short_side)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")
@@ -92,5 +92,7 @@ def add_eval_parser(subparsers):
     p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
     p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
     p.add_argument('--tracker', default='none', choices=('none', 'cv', 'pt'), help='Trick 3 tracker (default %(default)s)')
+    p.add_argument('--short-side', type=int, default=None, metavar='N',
+                   help='segment at this short side (pixels), scoring at full size; e.g. 240 for DAVIS 480p')
     p.set_defaults(func=eval_command)
     return p

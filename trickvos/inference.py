@@ -9,6 +9,7 @@ Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 from __future__ import annotations
 import time
 from pathlib import Path
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -19,8 +20,8 @@ from .model import is_permanent, soft_aggregate, load_model
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'resolve_tracker', 'filter_with_tracker', 'InferenceCore', 'propagate', 'segment_video', 'read_video',
-           'write_overlay_video', 'default_device', 'segment_command', 'add_segment_parser']
+           'resolve_tracker', 'filter_with_tracker', 'InferenceCore', 'working_size', 'propagate', 'segment_video',
+           'read_video', 'write_overlay_video', 'default_device', 'segment_command', 'add_segment_parser']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -196,18 +197,36 @@ def _mark_last(items):
         prev = x
     yield prev, True
 
-def propagate(core, frames, first_mask, progress=False):
-    "Reset `core` and segment `frames` from `first_mask` -> labels (T,H,W) in the mask's ids."
+def working_size(size, short_side=None):
+    "(h, w): `size` (H, W) scaled so that its short side is `short_side` (never up; `size` itself when None)."
+    H, W = size
+    if short_side is None or min(H, W) <= short_side: return (H, W)
+    if short_side < 16: raise ValueError(f'short_side must be at least 16 pixels, got {short_side}')
+    s = short_side / min(H, W)
+    return (max(1, round(H * s)), max(1, round(W * s)))
+
+def _step_at(core, frame, mask, end, short_side):
+    "`core.step` on `frame` (and `mask`) scaled to the working size; probabilities back at the frame's size."
+    x = frame_to_tensor(frame)
+    size = tuple(x.shape[-2:])
+    hw = working_size(size, short_side)
+    if hw == size: return core.step(x, mask, end=end)
+    if mask is not None: mask = cv2.resize(label_map(mask, size).astype(np.int32), hw[::-1], interpolation=cv2.INTER_NEAREST)
+    p = core.step(F.interpolate(x[None], hw, mode='area')[0], mask, end=end)
+    return F.interpolate(p[None], size, mode='bilinear', align_corners=False)[0]
+
+def propagate(core, frames, first_mask, progress=False, short_side=None):
+    "Reset `core` and segment `frames` from `first_mask` -> labels (T,H,W) in the mask's ids (at `short_side`, see above)."
     core.reset()
     total = len(frames) if hasattr(frames, '__len__') else None
-    out = [core.labels(core.step(f, first_mask if t == 0 else None, end=last))
+    out = [core.labels(_step_at(core, f, first_mask if t == 0 else None, last, short_side))
            for t, (f, last) in enumerate(tqdm(_mark_last(frames), total=total, disable=not progress, desc='segment', unit='frame'))]
     if not out: raise ValueError('no frames to segment')
     return np.stack(out)
 
-def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False):
+def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    return propagate(InferenceCore(model, device, tracker), frames, first_mask, progress)
+    return propagate(InferenceCore(model, device, tracker), frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
@@ -267,7 +286,7 @@ def segment_command(args):
     device = args.device or default_device()
     model = load_model(args.checkpoint, device)
     core = InferenceCore(model, device, args.tracker)
-    labels = propagate(core, frames, mask, progress=True)
+    labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     out = Path(args.out).resolve()
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
@@ -288,5 +307,7 @@ def add_segment_parser(subparsers):
     p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
     p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
     p.add_argument('--tracker', default='none', choices=('none', 'cv', 'pt'), help='Trick 3 tracker (default %(default)s)')
+    p.add_argument('--short-side', type=int, default=None, metavar='N',
+                   help='segment at this short side (pixels; masks come back at full size), e.g. 240 for the showcase models')
     p.set_defaults(func=segment_command)
     return p

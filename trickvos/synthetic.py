@@ -18,11 +18,13 @@ from .data import write_label_png
 
 # %% auto #0
 __all__ = ['DEFAULT_SIZE', 'DEFAULT_TRAIN', 'DEFAULT_VAL', 'DEFAULT_FRAMES', 'MIN_SIZE', 'MAX_OBJECTS', 'JPEG_QUALITY', 'SPLITS',
-           'TRAIN_FAMILIES', 'VAL_ONLY_FAMILIES', 'FAMILIES', 'PHOTO_EXTS', 'SHAPES', 'N_VERTICES', 'random_colours',
-           'value_noise', 'load_texture_images', 'make_texture', 'random_shape', 'shape_radius', 'smooth_signal',
-           'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path', 'cross_path', 'leave_bump', 'make_background', 'pan',
-           'SynthVideo', 'check_size', 'render_frame', 'labels_from_instances', 'generate_video', 'video_name',
-           'benchmark_video', 'write_video', 'generate_benchmark', 'compact_json', 'static_clip', 'synthetic_images']
+           'MOTIONS', 'DEFAULT_MOTION', 'TRAIN_FAMILIES', 'VAL_ONLY_FAMILIES', 'FAMILIES', 'PHOTO_EXTS', 'SHAPES',
+           'N_VERTICES', 'motion_params', 'random_colours', 'value_noise', 'load_texture_images', 'make_texture',
+           'random_shape', 'shape_radius', 'smooth_signal', 'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path',
+           'cross_path', 'leave_bump', 'make_background', 'pan', 'SynthVideo', 'check_size', 'render_frame',
+           'labels_from_instances', 'generate_video', 'video_name', 'benchmark_video', 'write_video',
+           'generate_benchmark', 'compact_json', 'add_real_videos', 'object_motion', 'motion_statistics', 'static_clip',
+           'synthetic_images']
 
 # %% ../nbs/01_synthetic.ipynb #614d5661
 DEFAULT_SIZE = (240, 432)   # (H, W) of the frames
@@ -33,6 +35,17 @@ MIN_SIZE = 64               # smallest frame side accepted
 MAX_OBJECTS = 8             # most annotated objects per video accepted (the default benchmark uses 1..4)
 JPEG_QUALITY = 90
 SPLITS = ('train', 'val')
+
+# %% ../nbs/01_synthetic.ipynb #0674d046
+MOTIONS = {'davis': dict(speed=0.45, radius=(0.2, 0.36), leave_prob=0.1),   # calibrated against DAVIS 2016 (below)
+           'fast': dict(speed=1.0, radius=(0.1, 0.21), leave_prob=0.3)}     # the first benchmark: the reference models' data
+DEFAULT_MOTION = 'davis'
+
+def motion_params(motion=DEFAULT_MOTION, speed=None, leave_prob=None):
+    "(speed, radius range, leave_prob) of a named motion; an explicit `speed` or `leave_prob` overrides the motion's."
+    if motion not in MOTIONS: raise ValueError(f'unknown motion {motion!r}; choose one of {list(MOTIONS)}')
+    m = MOTIONS[motion]
+    return (m['speed'] if speed is None else speed), m['radius'], (m['leave_prob'] if leave_prob is None else leave_prob)
 
 # %% ../nbs/01_synthetic.ipynb #6ac2a0c4
 TRAIN_FAMILIES = ('stripes', 'checker', 'dots', 'noise', 'gradient', 'waves')
@@ -415,7 +428,7 @@ def _crossing_frame(rng, tgt, T, H, W):
     cand = np.flatnonzero(mid if mid.any() else inside)
     return int(rng.choice(cand)) if cand.size else (T - 1)//2
 
-def _scene(rng, T, H, W, n_obj, n_dis, pools, photos, speed, deform, leave_prob):
+def _scene(rng, T, H, W, n_obj, n_dis, pools, photos, speed, deform, leave_prob, radius=(0.1, 0.21)):
     "Sample the sprites of one video: targets 1..n_obj, then n_dis distractors (label 0) each copying a target."
     t = np.arange(T); tau = speed*t
     k, short = min(H, W)/240, min(H, W)
@@ -423,7 +436,7 @@ def _scene(rng, T, H, W, n_obj, n_dis, pools, photos, speed, deform, leave_prob)
     targets = []
     for j in range(n_obj):
         fam = _pick_family(rng, pools[j], photos)
-        r0 = rng.uniform(0.1, 0.21)*short
+        r0 = rng.uniform(*radius)*short
         P = patch_size(r0)
         tex = make_texture(fam, P, P, rng, k, photos)
         shape = random_shape(rng, deform=deform)
@@ -496,9 +509,10 @@ def _facts(targets, dis, inframe, visible):
 
 # %% ../nbs/01_synthetic.ipynb #f464d310
 def generate_video(frames=DEFAULT_FRAMES, size=DEFAULT_SIZE, seed=0, split='train', unseen=False, max_objects=4,
-                   min_objects=1, distractors=True, speed=1.0, deform=1.0, leave_prob=0.3, texture_dir=None,
-                   name='synthetic', min_area=None):
+                   min_objects=1, distractors=True, speed=None, deform=1.0, leave_prob=None, texture_dir=None,
+                   name='synthetic', min_area=None, motion=DEFAULT_MOTION):
     "One synthetic video in memory (`SynthVideo`): frames (T,H,W,3) uint8, labels (T,H,W) uint8 ids 1..K, facts."
+    speed, radius, leave_prob = motion_params(motion, speed, leave_prob)
     H, W = _check_video_args(frames, size, min_objects, max_objects, distractors, speed, leave_prob)
     if split not in SPLITS: raise ValueError(f'split must be one of {SPLITS}, got {split!r}')
     if unseen and split != 'val': raise ValueError('unseen=True (held-out texture families) is only for split="val"')
@@ -518,7 +532,7 @@ def generate_video(frames=DEFAULT_FRAMES, size=DEFAULT_SIZE, seed=0, split='trai
         pools = [seen]*n_obj
         if unseen: pools = [seen + held]*n_obj; pools[int(rng.integers(n_obj))] = held
         targets, dis = _scene(rng, T, H, W, n_obj, int(rng.integers(0, max_dis + 1)), pools, photos, speed, deform,
-                              leave_prob)
+                              leave_prob, radius)
         sprites = [s for s in targets + dis]
         sprites = [sprites[i] for i in rng.permutation(len(sprites))]       # depth order, back to front
         f0, l0, a0 = render_frame(background, pan_xy, sprites, 0, H, W, n_obj)
@@ -530,7 +544,7 @@ def generate_video(frames=DEFAULT_FRAMES, size=DEFAULT_SIZE, seed=0, split='trai
     for t in range(1, T): out_f[t], out_i[t], inframe[t] = render_frame(background, pan_xy, sprites, t, H, W, n_obj)
     visible = np.stack([np.bincount(i.ravel(), minlength=n_obj + 1)[1:n_obj + 1] for i in out_i])
     objs, ds = _facts(targets, dis, inframe, visible)
-    info = dict(name=name, split=split, unseen=bool(unseen), frames=T, size=[H, W], objects=objs, distractors=ds,
+    info = dict(name=name, split=split, unseen=bool(unseen), motion=motion, frames=T, size=[H, W], objects=objs, distractors=ds,
                 families=sorted({o['family'] for o in objs}), background=[p['family'] for p in bg_params],
                 depth_order=[sp.label if sp.label else f'distractor of {sp.imitates}' for sp in sprites])
     return SynthVideo(name, out_f, labels_from_instances(out_i, n_obj), info, out_i)
@@ -598,8 +612,9 @@ def _write_lists(out, infos):
 # %% ../nbs/01_synthetic.ipynb #d15043ed
 def generate_benchmark(out, n_train=DEFAULT_TRAIN, n_val=DEFAULT_VAL, frames=DEFAULT_FRAMES, size=DEFAULT_SIZE,
                        seed=0, max_objects=4, distractors=True, texture_dir=None, progress=True, overwrite=False,
-                       speed=1.0, leave_prob=0.3, workers=1):
+                       speed=None, leave_prob=None, workers=1, motion=DEFAULT_MOTION):
     "Write the synthetic benchmark in the DAVIS 2017 layout (folders named 480p whatever `size`) into `out`."
+    speed, _, leave_prob = motion_params(motion, speed, leave_prob)
     for n, v in (('n_train', n_train), ('n_val', n_val)):
         if not _is_int(v) or v < 1: raise ValueError(f'{n} must be an integer >= 1, got {v!r}')
     H, W = _check_video_args(frames, size, 1, max_objects, distractors, speed, leave_prob, min_frames=3)
@@ -608,7 +623,8 @@ def generate_benchmark(out, n_train=DEFAULT_TRAIN, n_val=DEFAULT_VAL, frames=DEF
     if texture_dir is not None: load_texture_images(str(texture_dir))      # fail early on a bad folder
     out = _prepare_out(out, overwrite)
     kw = dict(seed=seed, frames=frames, size=(H, W), max_objects=max_objects, distractors=distractors,
-              texture_dir=None if texture_dir is None else str(texture_dir), speed=speed, leave_prob=leave_prob)
+              texture_dir=None if texture_dir is None else str(texture_dir), speed=speed, leave_prob=leave_prob,
+              motion=motion)
     tasks = [(out, s, i, kw) for s, n in zip(SPLITS, (n_train, n_val)) for i in range(n)]
     bar = dict(total=len(tasks), desc='synthetic videos', unit='video', disable=not progress)
     if workers == 1: infos = [_make_and_write(a) for a in tqdm(tasks, **bar)]
@@ -621,7 +637,8 @@ def generate_benchmark(out, n_train=DEFAULT_TRAIN, n_val=DEFAULT_VAL, frames=DEF
     _write_lists(out, infos)
     meta = dict(generator='trickvos.synthetic', layout='DAVIS 2017; folders are named 480p whatever the size',
                 params=dict(n_train=n_train, n_val=n_val, frames=frames, size=[H, W], seed=seed, max_objects=max_objects,
-                            distractors=distractors, texture_dir=kw['texture_dir'], speed=speed, leave_prob=leave_prob),
+                            distractors=distractors, texture_dir=kw['texture_dir'], speed=speed, leave_prob=leave_prob,
+                            motion=motion),
                 families=dict(train=list(TRAIN_FAMILIES), val_only=list(VAL_ONLY_FAMILIES),
                               photo='every 4th image of texture_dir by name is photo_heldout (val only)'),
                 videos={i['name']: i for i in infos})
@@ -639,6 +656,67 @@ def _json_default(x):
     if isinstance(x, np.floating): return float(x)
     if isinstance(x, np.ndarray): return x.tolist()
     raise TypeError(f'not JSON serialisable: {type(x).__name__}')
+
+# %% ../nbs/01_synthetic.ipynb #6ec64598
+def add_real_videos(out, root, names, year=2016, split='train', short_side=None, repeat=1):
+    "Copy the DAVIS-layout sequences `names` of `root` into the benchmark `out`'s `split`, resized to `short_side`."
+    from trickvos.data import load_davis
+    out = Path(out); meta_path = out/'meta.json'
+    if not meta_path.is_file(): raise FileNotFoundError(f'{out} holds no benchmark (no meta.json); write one first')
+    if not _is_int(repeat) or repeat < 1: raise ValueError(f'repeat must be an integer >= 1, got {repeat!r}')
+    meta = json.loads(meta_path.read_text())
+    short_side = short_side or min(meta['params']['size'])
+    lst = out/'ImageSets'/'2017'/f'{split}.txt'
+    listed = lst.read_text().split() if lst.is_file() else []
+    for v in load_davis(root, year=year, split=split, sequences=list(names)):
+        if v.name in listed: raise FileExistsError(f'{v.name!r} is already in {lst}')
+        H, W = v.size
+        size = (round(W*short_side/min(H, W)), round(H*short_side/min(H, W)))
+        frames = [cv2.resize(v.frame(i), size, interpolation=cv2.INTER_AREA) for i in range(len(v))]
+        labels = [cv2.resize(v.mask(i), size, interpolation=cv2.INTER_NEAREST) for i in range(len(v))]
+        write_video(out, SynthVideo(v.name, np.stack(frames), np.stack(labels), {}))
+        copies = [v.name] + [f'{v.name}~{k}' for k in range(2, repeat + 1)]
+        for c in copies[1:]:
+            for sub in ('JPEGImages', 'Annotations'): (out/sub/'480p'/c).symlink_to(v.name, target_is_directory=True)
+        listed += copies
+    lst.parent.mkdir(parents=True, exist_ok=True)
+    lst.write_text(''.join(n + '\n' for n in listed))
+    meta.setdefault('real_videos', []).append(dict(source=str(Path(root).resolve()), names=list(names), year=year,
+                                                    split=split, short_side=short_side, repeat=repeat))
+    meta_path.write_text(compact_json(meta) + '\n')
+    return out
+
+# %% ../nbs/01_synthetic.ipynb #46a69a66
+def object_motion(labels, obj):
+    "Motion statistics of object `obj` in a (T,H,W) label map: step, log_area, iou, copy_j, area0 (see the table)."
+    m = np.asarray(labels) == obj
+    T, H, W = m.shape
+    area = m.reshape(T, -1).sum(1).astype(np.float64)
+    ys, xs = np.arange(H, dtype=np.float64), np.arange(W, dtype=np.float64)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        cy, cx = (m.sum(2) @ ys) / area, (m.sum(1) @ xs) / area
+        both = (area[1:] > 0) & (area[:-1] > 0)
+        step = np.hypot(np.diff(cx), np.diff(cy)) / np.sqrt(area[:-1])
+        log_area = np.abs(np.log(area[1:] / area[:-1]))
+    inter, union = (m[1:] & m[:-1]).reshape(T - 1, -1).sum(1), (m[1:] | m[:-1]).reshape(T - 1, -1).sum(1)
+    i0, u0 = (m[0] & m[1:]).reshape(T - 1, -1).sum(1), (m[0] | m[1:]).reshape(T - 1, -1).sum(1)
+    iou, j0 = np.where(union > 0, inter / np.maximum(union, 1), 1.), np.where(u0 > 0, i0 / np.maximum(u0, 1), 1.)
+    mean = lambda x: float(x.mean()) if x.size else float('nan')
+    return dict(step=mean(step[both]), log_area=mean(log_area[both]), iou=mean(iou), copy_j=mean(j0[:-1]),
+                area0=float(area[0] / (H * W)))
+
+def motion_statistics(root, year=2017, split='val', per_object=False):
+    "The table's statistics over the objects of a DAVIS-layout split: means, and median / 90th percentile of area0."
+    from trickvos.data import load_davis
+    rows = []
+    for v in load_davis(root, year=year, split=split):
+        labels = np.stack([v.mask(i) for i in range(len(v))])
+        rows += [dict(video=v.name, object=o, **object_motion(labels, o)) for o in v.object_ids]
+    if not rows: raise ValueError(f'{root}: no objects in split {split!r}')
+    if per_object: return rows
+    a = np.array([r['area0'] for r in rows])
+    out = {k: float(np.nanmean([r[k] for r in rows])) for k in ('step', 'log_area', 'iou', 'copy_j')}
+    return dict(objects=len(rows), **out, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90)))
 
 # %% ../nbs/01_synthetic.ipynb #0a21d5d4
 def _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells):

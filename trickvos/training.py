@@ -20,10 +20,11 @@ from .model import PRESETS, build_model, save_model, MODEL_FILE
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'sample_frame_indices', 'max_skip_at',
+__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'sample_frame_indices', 'max_skip_at',
            'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'train_config',
            'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'init_distributed',
-           'make_loader', 'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots', 'add_train_parser']
+           'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots',
+           'add_train_parser']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -167,25 +168,31 @@ class TrainConfig:
     skip_at: tuple = (0.1, 0.2, 0.3, 0.9)
     pretrained: bool = False        # ImageNet weights for the encoders (needs the file, see 03_backbone)
     freeze_bn: bool | None = None   # None: freeze exactly when pretrained
-    amp: bool = True                # bfloat16 autocast on CUDA (ignored on the CPU)
+    amp: bool = True                # bfloat16 autocast on CUDA
+    cpu_amp: bool = False           # bfloat16 autocast on the CPU too (fast on CPUs with AVX512-BF16/AMX); see 'CPU throughput'
+    channels_last: bool = False     # NHWC weights and activations: faster convolutions on the CPU (oneDNN)
+    eval_every: int = 0             # J&F learning curve: score `eval_data` every N steps (0: never)
+    eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
+    eval_videos: int = 4
     seed: int = 0
     workers: int = 0
     log_every: int = 10
     ckpt_every: int = 100
     split: str = 'train'
     decoder_from: str | None = None # Trick 2: a finished run (or model file) whose decoder initialises this one
-    model_from: str | None = None   # control: initialise the whole network from a run (or model file)
+    model_from: str | None = None   # the whole network from a run or model file: the paper's control, or a new leg
 
     def __post_init__(self):
         self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
         self.skip_values, self.skip_at = tuple(self.skip_values), tuple(self.skip_at)
+        self.eval_data = tuple(str(d) for d in self.eval_data)
         if self.preset not in TRAIN_PRESETS: raise ValueError(f'unknown training preset {self.preset!r}; choose one of {list(TRAIN_PRESETS)}')
         if any(c % 16 for c in self.crop): raise ValueError(f'crop must be multiples of 16, got {self.crop}')
         if self.static_iters < 0 or self.main_iters < 0 or self.static_iters + self.main_iters == 0:
             raise ValueError('static_iters and main_iters must be >= 0, not both 0')
         if self.batch_size < 1 or self.clip_frames < 2 or self.static_frames < 2 or self.max_objects < 1:
             raise ValueError('batch_size >= 1, clip_frames >= 2, static_frames >= 2 and max_objects >= 1 are needed')
-        if self.preset in DONOR_PRESETS and not self.decoder_from:
+        if self.preset in DONOR_PRESETS and not (self.decoder_from or self.model_from):
             raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
                              f'{DONOR_PRESETS[self.preset]!r} run')
         if self.decoder_from and self.model_from: raise ValueError('pass decoder_from or model_from, not both')
@@ -202,6 +209,9 @@ class TrainConfig:
 SCALES = {
     'lesson': dict(),
     'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
+    'showcase': dict(static_iters=400, main_iters=4600, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
+                     skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
+                     eval_every=250, eval_videos=4),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
                   lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
                   log_every=100, ckpt_every=5000, workers=8)}
@@ -229,8 +239,10 @@ def train_step(model, optimizer, batch, cfg, step, device):
     _, s, n = stage_of(cfg, step)
     for g in optimizer.param_groups: g['lr'] = learning_rate(cfg, step)
     b = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.amp and device.type == 'cuda'):
+    amp = cfg.amp and device.type == 'cuda' or cfg.cpu_amp and device.type == 'cpu'
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         logits, probs = model(b['frames'], b['first'], b['valid'], detach_memory=cfg.detach_memory)
+    with torch.autocast(device.type, enabled=False):               # the loss in float32 (SSIM's sums overflow bf16)
         loss, parts = vos_loss(logits.float(), probs.float(), b['labels'][:, 1:], b['valid'], cfg.loss, progress=s / max(1, n))
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -313,6 +325,40 @@ def _prepare_run(out, cfg, data, resume):
     (out / 'config.json').write_text(json.dumps(meta, indent=1))
     return None
 
+# %% ../nbs/06_training.ipynb #0b686835
+CURVE = 'curve.json'
+
+class LearningCurve:
+    "Scores a training model every few steps on the first `cfg.eval_videos` val videos of each `cfg.eval_data` folder."
+    def __init__(self, path, cfg, step, device):
+        self.path, self.device = Path(path), device
+        old = json.loads(self.path.read_text()) if self.path.is_file() else []
+        self.rows = [r for r in old if r['step'] <= step]              # a resumed run drops what it will redo
+        self.videos = {}
+        for d in cfg.eval_data:
+            vids = load_davis(d, split='val')[:cfg.eval_videos]
+            self.videos[Path(d).name] = [(v.read_frames(), np.stack([v.mask(i) for i in range(len(v))])) for v in vids]
+
+    @torch.no_grad()
+    def score(self, model, step):
+        "Append {'step', 'seconds', '<folder> J&F' ...} for the model now, and rewrite the file."
+        from trickvos.inference import segment_video
+        from trickvos.metrics import evaluate_sequence
+        t0, row = time.perf_counter(), dict(step=step)
+        m = getattr(model, 'module', model).eval()
+        for name, vids in self.videos.items():
+            js, fs = [], []
+            for frames, labels in vids:
+                sc = evaluate_sequence(labels, segment_video(m, frames, labels[0], self.device))
+                js += list(sc.J_mean); fs += list(sc.F_mean)
+            row[f'{name} J&F'] = round((np.mean(js) + np.mean(fs)) / 2, 4)
+        m.train()
+        row['seconds'] = round(time.perf_counter() - t0, 1)
+        self.rows.append(row)
+        tmp = self.path.with_name(self.path.name + '.tmp')
+        tmp.write_text(json.dumps(self.rows, indent=1)); os.replace(tmp, self.path)
+        return row
+
 # %% ../nbs/06_training.ipynb #a38386df
 def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=None):
     "Train `cfg` on the DAVIS/YouTube-VOS-layout folder `data` into the run folder `out`; returns `out`."
@@ -328,10 +374,11 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     videos = load_training_videos(data, cfg.split)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg.model_preset, pretrained=cfg.pretrained).freeze_bn(cfg.bn_frozen).to(device).train()
+    if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     if (cfg.decoder_from or cfg.model_from) and not ckpt:      # Trick 2 (07_decoder_pretraining) or its control
         from .pretraining import init_from_donor
         donor = init_from_donor(model, cfg.decoder_from or cfg.model_from, 'decoder' if cfg.decoder_from else 'all',
-                                expect_preset=DONOR_PRESETS.get(cfg.preset))
+                                expect_preset=DONOR_PRESETS.get(cfg.preset) if cfg.decoder_from else None)
         if rank == 0: (out / 'donor.json').write_text(json.dumps(donor, indent=1))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, seconds = load_checkpoint(ckpt, model, opt) if ckpt else (0, 0.0)
@@ -340,6 +387,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     log = out / 'log.csv'
     rows = [r for r in _read_rows(log) if int(r['step']) <= step] if rank == 0 else []
+    curve = LearningCurve(out / CURVE, cfg, step, device) if rank == 0 and cfg.eval_every else None
     end = cfg.total_iters if stop_after is None else min(cfg.total_iters, stop_after)
     bar = tqdm(total=cfg.total_iters, initial=step, disable=not progress or rank != 0, desc=f'{cfg.preset} ({cfg.scale})')
     t0 = time.perf_counter() - seconds
@@ -355,10 +403,11 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
                                  seconds=round(time.perf_counter() - t0, 2), **{k: f'{v:.5g}' for k, v in parts.items()}))
                 bar.set_postfix(loss=f"{parts['loss']:.4f}", stage=stage)
             done = step == end or stage_of(cfg, step)[0] != stage
+            if curve is not None and (step % cfg.eval_every == 0 or step == cfg.total_iters): curve.score(model, step)
             if rank == 0 and (step % cfg.ckpt_every == 0 or done):
-                _write_rows(log, rows)
-                save_checkpoint(out / CHECKPOINT, model, opt, step, time.perf_counter() - t0)
+                _write_rows(log, rows)       # the model first: a run killed between the two redoes the steps since
                 save_model(model, out / MODEL_FILE, step=step, preset=cfg.preset, scale=cfg.scale, complete=step == cfg.total_iters)
+                save_checkpoint(out / CHECKPOINT, model, opt, step, time.perf_counter() - t0)
             s += 1
             if done: break
     bar.close()
