@@ -5,7 +5,7 @@
     python scripts/make_reference.py --work runs/reference --preset trick12 --name trickvos-reference --trackers none cv pt
 
 Steps (each skipped when its output exists, so an interrupted run resumes; training resumes from its checkpoint):
-1. `trickvos synth --out WORK/synth` (the embedded default benchmark, seed 0);
+1. `trickvos synth --out WORK/synth --motion fast` (the first benchmark, seed 0);
 2. `trickvos train --preset PRESET --scale reference --data WORK/synth --out WORK/PRESET`; a Trick 2 preset first
    trains its donor (trick12: WORK/trick1) the same way and adds `--decoder-from WORK/DONOR`;
 3. the copy-first-frame floor and `trickvos eval` of the run on synthetic val with each tracker of --trackers (an
@@ -65,7 +65,7 @@ def main(argv=None):
     from trickvos.reproduce import score_splits, result_entries, table1_row, SPLITS
     from trickvos.model import WEIGHTS_DIR, count_parameters, load_model
     work, data = a.work, a.work / 'synth'
-    cmds = {'synth': f'trickvos synth --out {data}'}
+    cmds = {'synth': f'trickvos synth --out {data} --motion fast'}   # the first benchmark (see 01_synthetic)
     if not (data / 'ImageSets').exists(): assert trickvos(cmds['synth'].split()[1:]) == 0
     run = train_run(trickvos, work, data, a.preset, cmds)
     cmds['train'] = cmds.pop(f'train {a.preset}')

@@ -294,7 +294,7 @@ def _shipped_dir(tmp_path, monkeypatch):
     def rec(name, preset, donor=None, **over):
         save_model(build_model('baseline'), w / f'{name}.safetensors', preset=preset)
         cfg = asdict(train_config(preset, 'reference', **({'decoder_from': 'elsewhere/run'} if preset in DONOR_PRESETS else {}), **over))
-        r = dict(preset=preset, config=cfg, commands={'synth': 'trickvos synth --out W/synth'}, training={'steps': 50, 'seconds': 9.0})
+        r = dict(preset=preset, config=cfg, commands={'synth': 'trickvos synth --out W/synth --motion fast'}, training={'steps': 50, 'seconds': 9.0})
         if donor: r['donor'] = {'sha256': _sha256(w / f'{donor}.safetensors')}
         (w / f'{name}.json').write_text(json.dumps(r))
     rec('b-ref', 'baseline'); rec('t1-ref', 'trick1'); rec('t12-ref', 'trick12', donor='t1-ref')
@@ -305,11 +305,11 @@ def _shipped_dir(tmp_path, monkeypatch):
 def test_reuse_shipped_copies_exact_runs_only(tmp_path, monkeypatch):
     w = _shipped_dir(tmp_path, monkeypatch)
     out = tmp_path / 'r'
-    ctx = Context(out, out / 'synth', 'reference')
+    ctx = Context(out, out / 'synth', 'reference', synth=dict(motion='fast'))
     assert R.reuse_shipped(Context(out, tmp_path / 'given', 'reference')) == {}    # a dataset of the user's: maybe not the same
     assert R.reuse_shipped(Context(out, out / 'synth', 'reference', synth={'n_val': 3})) == {}   # another benchmark
     assert R.reuse_shipped(Context(out, out / 'synth', 'lesson')) == {}            # another scale
-    assert R.reuse_shipped(Context(out, out / 'synth', 'reference', train_overrides={'batch_size': 3})) == {}
+    assert R.reuse_shipped(Context(out, out / 'synth', 'reference', train_overrides={'batch_size': 3}, synth=dict(motion='fast'))) == {}
     assert R.reuse_shipped(ctx, seed=1) == {}                                       # the records say seed 0
     got = R.reuse_shipped(ctx)
     assert got == {'seed0/baseline': 'b-ref', 'seed0/trick1': 't1-ref', 'seed0/trick12': 't12-ref'}
@@ -326,7 +326,7 @@ def test_reuse_shipped_needs_the_same_donor(tmp_path, monkeypatch):
     (out / 'runs' / 'seed0' / 'trick1').mkdir(parents=True)                      # a trick1 run of the user's own ...
     from trickvos.model import build_model, save_model
     save_model(build_model('baseline'), out / 'runs' / 'seed0' / 'trick1' / 'model.safetensors')
-    got = R.reuse_shipped(Context(out, out / 'synth', 'reference'))
+    got = R.reuse_shipped(Context(out, out / 'synth', 'reference', synth=dict(motion='fast')))
     assert got == {'seed0/baseline': 'b-ref'}                                     # ... so the shipped trick12 is not its child
 
 

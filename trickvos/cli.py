@@ -25,7 +25,7 @@ def synth(args):
     from trickvos import synthetic
     t0 = time.perf_counter()
     out = synthetic.generate_benchmark(args.out, n_train=args.train, n_val=args.val, frames=args.frames, size=args.size,
-                                       seed=args.seed, texture_dir=args.texture_dir, overwrite=args.overwrite)
+                                       seed=args.seed, texture_dir=args.texture_dir, overwrite=args.overwrite, motion=args.motion)
     print(f"synthetic benchmark written to {out} in {time.perf_counter()-t0:.1f} s")
     return out
 
@@ -40,6 +40,8 @@ def _add_synth(sub):
     p.add_argument('--size', type=parse_size, default=s.DEFAULT_SIZE, help='frame size HxW (default %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
     p.add_argument('--texture-dir', type=Path, default=None, help='optional folder of natural images used as extra textures')
+    p.add_argument('--motion', default=s.DEFAULT_MOTION, choices=list(s.MOTIONS),
+                   help="'davis': calibrated against DAVIS 2016 (default); 'fast': the first benchmark (reference models)")
     p.add_argument('--overwrite', action='store_true', help='replace the contents of a non-empty --out')
     p.set_defaults(func=synth)
 

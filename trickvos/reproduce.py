@@ -136,7 +136,7 @@ def plan_table(steps, tables=(1, 2)):
 # %% ../nbs/12_ablation.ipynb #c5a757c5
 REPRODUCE_SCALES = {
     'lesson': dict(synth=dict(n_train=12, n_val=6, frames=20, size=(128, 224)), seeds=(0,), tracker_steps=1000, bench_reps=5),
-    'reference': dict(synth=dict(), seeds=(0, 1), tracker_steps=3000, bench_reps=20)}
+    'reference': dict(synth=dict(motion='fast'), seeds=(0, 1), tracker_steps=3000, bench_reps=20)}
 
 # %% ../nbs/12_ablation.ipynb #9c58109e
 def _write_json(path, obj):
@@ -526,7 +526,7 @@ def shipped_results(names=None):
     recs = {n: r for n, r in recs.items() if r.get('rows')}
     if not recs: raise FileNotFoundError(f'no shipped record with results in {WEIGHTS_DIR}')
     first = next(iter(recs.values()))
-    return {'scale': 'reference', 'data': first['commands']['synth'].split('--out ')[-1], 'seeds': [0],
+    return {'scale': 'reference', 'data': first['commands']['synth'].split('--out ')[-1].split()[0], 'seeds': [0],
             'rows': [e for r in recs.values() for e in r['rows']], 'paper': paper_rows(),
             'floor': next((r['floor'] for r in recs.values() if r.get('floor')), {}),
             'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
@@ -541,7 +541,8 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
     from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS
     from trickvos.pretraining import _sha256
-    if Path(ctx.data) != Path(ctx.out) / 'synth' or ctx.synth: return {}
+    if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
+    synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast
     planned = set(p for _, p, _ in table_rows(tables))
     recs = [(p.stem, _read(p)) for p in sorted(WEIGHTS_DIR.glob('*.json'))]
     recs = sorted((r for r in recs if r[1].get('preset') in planned and 'config' in r[1]), key=lambda r: r[1]['preset'] in DONOR_PRESETS)
@@ -552,7 +553,8 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
         want = asdict(train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}))
         if run.exists() or any(json.dumps(rec['config'].get(k)) != json.dumps(v) for k, v in want.items() if k not in _BOOKKEEPING):
             continue
-        if len(rec.get('commands', {}).get('synth', '').split()) != 4: continue       # `trickvos synth --out DIR`, nothing else
+        cmd = rec.get('commands', {}).get('synth', '').split()
+        if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue  # made as reproduce makes its own
         if donor:
             donor_model = run_dir(ctx, seed, donor) / MODEL_FILE
             if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != _sha256(donor_model): continue
