@@ -18,13 +18,13 @@ from .data import write_label_png
 
 # %% auto #0
 __all__ = ['DEFAULT_SIZE', 'DEFAULT_TRAIN', 'DEFAULT_VAL', 'DEFAULT_FRAMES', 'MIN_SIZE', 'MAX_OBJECTS', 'JPEG_QUALITY', 'SPLITS',
-           'MOTIONS', 'DEFAULT_MOTION', 'TRAIN_FAMILIES', 'VAL_ONLY_FAMILIES', 'FAMILIES', 'PHOTO_EXTS', 'SHAPES',
-           'N_VERTICES', 'motion_params', 'random_colours', 'value_noise', 'load_texture_images', 'make_texture',
-           'random_shape', 'shape_radius', 'smooth_signal', 'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path',
-           'cross_path', 'leave_bump', 'make_background', 'pan', 'SynthVideo', 'check_size', 'render_frame',
-           'labels_from_instances', 'generate_video', 'video_name', 'benchmark_video', 'write_video',
-           'generate_benchmark', 'compact_json', 'add_real_videos', 'object_motion', 'motion_statistics', 'static_clip',
-           'synthetic_images']
+           'MOTIONS', 'DEFAULT_MOTION', 'TRAIN_FAMILIES', 'VAL_ONLY_FAMILIES', 'FAMILIES', 'PHOTO_EXTS',
+           'PHOTO_SOURCES', 'SHAPES', 'N_VERTICES', 'motion_params', 'random_colours', 'value_noise',
+           'load_texture_images', 'gather_photos', 'make_texture', 'random_shape', 'shape_radius', 'smooth_signal',
+           'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path', 'cross_path', 'leave_bump', 'make_background', 'pan',
+           'SynthVideo', 'check_size', 'render_frame', 'labels_from_instances', 'generate_video', 'video_name',
+           'benchmark_video', 'write_video', 'generate_benchmark', 'compact_json', 'add_real_videos', 'object_motion',
+           'motion_statistics', 'static_clip', 'synthetic_images']
 
 # %% ../nbs/01_synthetic.ipynb #614d5661
 DEFAULT_SIZE = (240, 432)   # (H, W) of the frames
@@ -186,6 +186,33 @@ def _photo(rng, h, w, images):
     crop = im[y:y + h, x:x + w]
     if rng.random() < 0.5: crop = crop[:, ::-1]
     return np.ascontiguousarray(crop), dict(file=name, x=x, y=y)
+
+# %% ../nbs/01_synthetic.ipynb #18cae033
+PHOTO_SOURCES = ('/usr/share/wallpapers', '/usr/share/backgrounds/mate/nature')
+
+def _largest_image(folder, max_width):
+    "The widest image of a wallpaper's resolutions (files named like 1920x1080.jpg) not wider than `max_width`."
+    files = [p for p in Path(folder).iterdir() if p.suffix.lower() in PHOTO_EXTS]
+    width = lambda p: int(p.stem.split('x')[0]) if p.stem.split('x')[0].isdigit() else 0
+    fits = [p for p in files if width(p) <= max_width] or files
+    return max(fits, key=lambda p: (width(p), p.name)) if fits else None
+
+def gather_photos(out, sources=PHOTO_SOURCES, max_width=1920):
+    "A folder `out` of links to the wallpaper photographs under `sources` (one image per wallpaper); -> sorted names."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    found = {}
+    for src in map(Path, sources):
+        if not src.is_dir(): continue
+        for p in sorted(src.iterdir()):
+            if p.is_file() and p.suffix.lower() in PHOTO_EXTS: found[f'{src.name}-{p.name}'] = p
+            elif (p/'contents'/'images').is_dir():                    # KDE layout: NAME/contents/images/WxH.jpg
+                best = _largest_image(p/'contents'/'images', max_width)
+                if best is not None: found[f'{p.name}{best.suffix}'] = best
+    if not found: raise FileNotFoundError(f'no photographs under {", ".join(map(str, sources))}; install them with '
+                                          '`apt-get install plasma-workspace-wallpapers mate-backgrounds`')
+    for name, p in found.items():
+        if not (out/name).exists(): (out/name).symlink_to(p.resolve())
+    return sorted(found)
 
 # %% ../nbs/01_synthetic.ipynb #5150fe56
 def _jsonable(params):
@@ -659,13 +686,13 @@ def _json_default(x):
 
 # %% ../nbs/01_synthetic.ipynb #6ec64598
 def add_real_videos(out, root, names, year=2016, split='train', short_side=None, repeat=1):
-    "Copy the DAVIS-layout sequences `names` of `root` into the benchmark `out`'s `split`, resized to `short_side`."
+    "Copy the DAVIS-layout sequences `names` of `root` into `out`'s `split` (a benchmark, or a new folder), resized to `short_side`."
     from trickvos.data import load_davis
     out = Path(out); meta_path = out/'meta.json'
-    if not meta_path.is_file(): raise FileNotFoundError(f'{out} holds no benchmark (no meta.json); write one first')
     if not _is_int(repeat) or repeat < 1: raise ValueError(f'repeat must be an integer >= 1, got {repeat!r}')
-    meta = json.loads(meta_path.read_text())
-    short_side = short_side or min(meta['params']['size'])
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else dict(layout='DAVIS 2017', videos={})
+    short_side = short_side or min(meta.get('params', {}).get('size', [0]))
+    if not short_side: raise ValueError(f'{out} holds no benchmark (no meta.json): pass short_side')
     lst = out/'ImageSets'/'2017'/f'{split}.txt'
     listed = lst.read_text().split() if lst.is_file() else []
     for v in load_davis(root, year=year, split=split, sequences=list(names)):
@@ -683,7 +710,7 @@ def add_real_videos(out, root, names, year=2016, split='train', short_side=None,
     lst.write_text(''.join(n + '\n' for n in listed))
     meta.setdefault('real_videos', []).append(dict(source=str(Path(root).resolve()), names=list(names), year=year,
                                                     split=split, short_side=short_side, repeat=repeat))
-    meta_path.write_text(compact_json(meta) + '\n')
+    out.mkdir(parents=True, exist_ok=True); meta_path.write_text(compact_json(meta) + '\n')
     return out
 
 # %% ../nbs/01_synthetic.ipynb #46a69a66

@@ -1,0 +1,43 @@
+"scripts/make_showcase.py at --tiny size: data (synthetic + real sequences), two legs, evaluation, records."
+import importlib.util, json
+from pathlib import Path
+import numpy as np
+from trickvos.model import read_model_metadata
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location('make_showcase', Path(__file__).parents[1] / 'scripts' / 'make_showcase.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    return m
+
+
+def _fake_davis2016(root, names, T=5, H=64, W=96):
+    "A DAVIS 2016-layout folder (0/255 masks) whose sequences carry the sample's names: a square drifting right."
+    import cv2
+    for k, n in enumerate(names):
+        for t in range(T):
+            f = np.full((H, W, 3), 40 * k, np.uint8); m = np.zeros((H, W), np.uint8)
+            m[20:40, 10 + 4 * t:30 + 4 * t] = 255; f[m > 0] = (200, 60, 30)
+            (root / 'JPEGImages/480p' / n).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / 'JPEGImages/480p' / n / f'{t:05d}.jpg'), f)
+            (root / 'Annotations/480p' / n).mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(root / 'Annotations/480p' / n / f'{t:05d}.png'), m)          # 8-bit grayscale, as DAVIS 2016
+    return root
+
+
+def test_make_showcase_tiny(tmp_path):
+    s = _script()
+    davis = _fake_davis2016(tmp_path / 'davis', s.TRAIN_SEQUENCES + s.HELD_OUT)
+    w = tmp_path / 'weights'
+    assert s.main(['--work', str(tmp_path / 'work'), '--tiny', '--davis', str(davis), '--weights', str(w),
+                   '--models', 'trickvos-showcase']) == 0
+    rec = json.loads((w / 'trickvos-showcase.json').read_text())
+    assert rec['preset'] == 'trick12' and rec['total_steps'] == 1800 + 6 and rec['legs'][0]['init'] == 'trickvos-reference'
+    assert set(rec['results']) == {'none', 'cv', 'pt'} and rec['data']['real_held_out'] == ['car-shadow', 'libby']
+    davis_scores = rec['results']['none']['DAVIS 2016 sample']
+    assert set(davis_scores['sequences']) == set(s.TRAIN_SEQUENCES + s.HELD_OUT)
+    assert rec['floor']['DAVIS 2016 sample']['held-out']['J&F'] > 0.3          # a square that drifts: the floor is not 0
+    assert [r['step'] for r in rec['curve']] == [3, 6] and 'davis-heldout J&F' in rec['curve'][0]
+    train = (tmp_path / 'work' / 'synth-davis' / 'ImageSets/2017/train.txt').read_text().split()
+    assert train.count('blackswan') == 1 and 'blackswan~10' in train and 'libby' not in train   # held out of training
+    assert read_model_metadata(w / 'trickvos-showcase.safetensors')['step'] == 6
