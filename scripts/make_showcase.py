@@ -29,12 +29,13 @@ MODELS = {'baseline-showcase': ('baseline', 'baseline-reference'), 'trickvos-sho
 SHORT_SIDE = 240
 
 
-def make_data(work, davis, tiny):
+def make_data(work, davis, tiny, photos=None):
     "The training benchmark (+ real sequences) and the held-out DAVIS folder; -> (data, held-out or None, photos or None)."
     from trickvos.synthetic import gather_photos, generate_benchmark, add_real_videos
-    photos = work / 'photos'
-    try: gather_photos(photos)
-    except FileNotFoundError as e: print(f'no photographs: {e}'); photos = None
+    if photos is None:
+        photos = work / 'photos'
+        try: gather_photos(photos)
+        except FileNotFoundError as e: print(f'no photographs: {e}'); photos = None
     data, held = work / 'synth-davis', work / 'davis-heldout'
     if not (data / 'meta.json').exists():
         kw = dict(n_train=3, n_val=2, frames=8, size=(96, 160)) if tiny else dict(n_train=150, n_val=30, frames=40)
@@ -45,7 +46,7 @@ def make_data(work, davis, tiny):
     return data, (held if davis is not None else None), photos
 
 
-def train_leg(work, name, preset, init, data, held, tiny):
+def train_leg(work, name, preset, init, data, held, tiny, scale='showcase'):
     "Train one model's leg into WORK/NAME unless finished; -> (run folder, the leg's record)."
     import torch
     from trickvos.training import train_config, train
@@ -53,8 +54,9 @@ def train_leg(work, name, preset, init, data, held, tiny):
     run = work / name
     init_file = shipped_model(init)
     over = dict(model_from=str(init_file), eval_data=tuple(str(d) for d in (data, held) if d is not None))
-    if tiny: over.update(static_iters=2, main_iters=4, crop=(64, 64), eval_every=3, eval_videos=1, log_every=1, ckpt_every=2)
-    cfg = train_config(preset, 'showcase', **over)
+    if tiny: over.update(static_iters=2, main_iters=4, crop=(64, 64), batch_size=2, eval_every=3, eval_videos=1, log_every=1,
+                         ckpt_every=2, workers=0)
+    cfg = train_config(preset, scale, **over)
     if not (run / 'summary.json').exists():
         torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
         train(cfg, data, run, resume=(run / 'checkpoint.pt').exists(), progress=False)
@@ -113,23 +115,25 @@ def main(argv=None):
     ap.add_argument('--tiny', action='store_true', help='a few steps on a tiny benchmark: checks the mechanics')
     ap.add_argument('--weights', type=Path, default=ROOT / 'trickvos' / 'weights', help='where to ship (default %(default)s)')
     ap.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
+    ap.add_argument('--scale', default='showcase', choices=('showcase', 'showcase-gpu'), help='training scale (default %(default)s)')
+    ap.add_argument('--photos', type=Path, default=None, help='a folder of photographs (default: gather the Debian wallpapers)')
     a = ap.parse_args(argv)
     from trickvos.training import read_log
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
     if davis is None: print(f'no DAVIS sample at {a.davis}: training on the synthetic benchmark alone, no real-video scores')
     work = a.work; work.mkdir(parents=True, exist_ok=True)
-    data, held, photos = make_data(work, davis, a.tiny)
+    data, held, photos = make_data(work, davis, a.tiny, a.photos)
     floor = floors(work, data, davis)
     for name in a.models:
         preset, reference = MODELS[name]
         init = name if a.cont else reference
         prev = json.loads((a.weights / f'{name}.json').read_text()) if a.cont else None
-        run, leg = train_leg(work, name, preset, init, data, held, a.tiny)
+        run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale)
         results = {'none': evaluate(run, work, data, davis)}
         if preset == 'trick12':
             for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr)
         legs = (prev['legs'] if prev else []) + [leg]
-        record = dict(name=name, preset=preset, scale='showcase',
+        record = dict(name=name, preset=preset, scale=a.scale,
                       legs=legs, total_steps=(prev['total_steps'] if prev else 1800) + leg['steps'],
                       lineage=f'{reference} (reference scale, 1800 steps on the first benchmark, motion fast), then the legs below',
                       data=dict(benchmark='trickvos synth --motion davis, 150 train + 30 val videos of 40 frames at 240x432',

@@ -41,3 +41,20 @@ def test_make_showcase_tiny(tmp_path):
     train = (tmp_path / 'work' / 'synth-davis' / 'ImageSets/2017/train.txt').read_text().split()
     assert train.count('blackswan') == 1 and 'blackswan~10' in train and 'libby' not in train   # held out of training
     assert read_model_metadata(w / 'trickvos-showcase.safetensors')['step'] == 6
+
+
+def test_gpu_script_tiny(tmp_path):
+    "scripts/gpu_showcase.sh run at TINY=1 on the CPU: one command, at most 8 files of at most 16 MB come back."
+    import os, subprocess, sys
+    out = tmp_path / 'out'
+    env = {**os.environ, 'TINY': '1', 'OUT': str(out), 'WORK': str(tmp_path / 'work'), 'CARRY': str(tmp_path / 'no-carry'),
+           'DAVIS': str(tmp_path / 'no-davis'), 'PY': sys.executable}
+    r = subprocess.run(['bash', str(Path(__file__).parents[1] / 'scripts' / 'gpu_showcase.sh'), 'run'], env=env,
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ['baseline-showcase.json', 'baseline-showcase.safetensors', 'bench.json', 'gpu_showcase.log',
+                     'trickvos-showcase.json', 'trickvos-showcase.safetensors']
+    assert all((out / f).stat().st_size < 16 << 20 for f in files)
+    assert json.loads((out / 'trickvos-showcase.json').read_text())['scale'] == 'showcase-gpu'
+    assert 'optimised' in (out / 'gpu_showcase.log').read_text()

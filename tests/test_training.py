@@ -82,11 +82,12 @@ def test_config_scales_presets_and_errors():
     ref, paper = train_config('baseline', 'reference'), train_config('trick1', 'paper')
     assert (paper.lr, paper.weight_decay, paper.batch_size, paper.main_iters, paper.clip_frames) == (1e-5, 1e-7, 16, 300_000, 5)
     assert paper.bn_frozen and not ref.bn_frozen and paper.loss.ssim == paper.loss.iou == 1
-    assert ref.clip_frames == 5 and ref.static_frames == 3 and set(SCALES) == {'lesson', 'reference', 'showcase', 'paper'}
+    assert ref.clip_frames == 5 and ref.static_frames == 3 and set(SCALES) == {'lesson', 'reference', 'showcase', 'showcase-gpu', 'paper'}
     assert set(TRAIN_PRESETS) >= {'baseline', 'stcn', 'stm', 'ssim', 'iou', 'trick1'}
     with pytest.raises(ValueError, match='multiples of 16'): TrainConfig(crop=(30, 32))
     show = train_config('trick12', 'showcase', model_from='m.safetensors')          # a new leg of a Trick 2 model
     assert show.cpu_amp and show.channels_last and show.eval_every > 0 and show.total_iters == 5000
+    assert train_config('trick12', 'showcase-gpu', model_from='m').batch_size == 16
     with pytest.raises(ValueError, match='is Trick 2'): train_config('trick12', 'showcase')
     with pytest.raises(ValueError, match='unknown scale'): train_config('baseline', 'huge')
     with pytest.raises(ValueError, match='unknown training preset'): TrainConfig(preset='x')

@@ -212,6 +212,9 @@ SCALES = {
     'showcase': dict(static_iters=400, main_iters=4600, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
                      skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
                      eval_every=250, eval_videos=4),
+    'showcase-gpu': dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
+                         skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
+                         eval_videos=4, workers=6),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
                   lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
                   log_every=100, ckpt_every=5000, workers=8)}
