@@ -111,6 +111,8 @@ def vos_loss(logits, probs, labels, valid, cfg: LossConfig = LossConfig(), progr
         lg = logits.masked_fill(~chan_ok[:, None, :, None, None], -1e4)
         ce = bootstrapped_ce(lg.flatten(0, 1), labels.flatten(0, 1), p)
         total = total + cfg.ce * ce; parts['ce'] = ce.item()
+        if p < 1:                                   # plain CE beside it, so that curves read across the bootstrap schedule
+            with torch.no_grad(): parts['ce_plain'] = bootstrapped_ce(lg.flatten(0, 1), labels.flatten(0, 1), 1.).item()
     if cfg.ssim or cfg.iou:
         m = known[:, :, None].to(probs.dtype)                              # (B,T,1,H,W)
         obj = probs[:, :, 1:] * m
