@@ -86,7 +86,7 @@ def test_config_scales_presets_and_errors():
     assert set(TRAIN_PRESETS) >= {'baseline', 'stcn', 'stm', 'ssim', 'iou', 'trick1'}
     with pytest.raises(ValueError, match='multiples of 16'): TrainConfig(crop=(30, 32))
     show = train_config('trick12', 'showcase', model_from='m.safetensors')          # a new leg of a Trick 2 model
-    assert show.cpu_amp and show.channels_last and show.eval_every > 0 and show.total_iters == 4000
+    assert show.cpu_amp and show.channels_last and show.eval_every > 0 and show.total_iters == 3400
     assert train_config('trick12', 'showcase-gpu', model_from='m').batch_size == 16
     with pytest.raises(ValueError, match='is Trick 2'): train_config('trick12', 'showcase')
     with pytest.raises(ValueError, match='unknown scale'): train_config('baseline', 'huge')

@@ -209,7 +209,7 @@ class TrainConfig:
 SCALES = {
     'lesson': dict(),
     'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
-    'showcase': dict(static_iters=400, main_iters=3600, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
+    'showcase': dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
                      skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
                      eval_every=500, eval_videos=4),
     'showcase-gpu': dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
