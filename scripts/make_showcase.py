@@ -117,6 +117,7 @@ def main(argv=None):
     ap.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
     ap.add_argument('--scale', default='showcase', choices=('showcase', 'showcase-gpu'), help='training scale (default %(default)s)')
     ap.add_argument('--photos', type=Path, default=None, help='a folder of photographs (default: gather the Debian wallpapers)')
+    ap.add_argument('--note', default=None, help="a note on how this leg ran, kept in the leg's record")
     a = ap.parse_args(argv)
     from trickvos.training import read_log
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
@@ -129,6 +130,7 @@ def main(argv=None):
         init = name if a.cont else reference
         prev = json.loads((a.weights / f'{name}.json').read_text()) if a.cont else None
         run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale)
+        if a.note: leg['note'] = a.note
         results = {'none': evaluate(run, work, data, davis)}
         if preset == 'trick12':
             for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr)

@@ -743,7 +743,8 @@ def motion_statistics(root, year=2017, split='val', per_object=False):
     if per_object: return rows
     a = np.array([r['area0'] for r in rows])
     out = {k: float(np.nanmean([r[k] for r in rows])) for k in ('step', 'log_area', 'iou', 'copy_j')}
-    return dict(objects=len(rows), **out, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90)))
+    med = {f'{k}_median': float(np.nanmedian([r[k] for r in rows])) for k in ('step', 'log_area')}
+    return dict(objects=len(rows), **out, **med, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90)))
 
 # %% ../nbs/01_synthetic.ipynb #0a21d5d4
 def _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells):
