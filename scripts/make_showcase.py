@@ -67,14 +67,15 @@ def train_leg(work, name, preset, init, data, held, tiny, scale='showcase'):
     return run, leg
 
 
-def evaluate(run, work, data, davis, tracker='none'):
-    "J&F on synthetic val and on the DAVIS sample (short side 240): -> dict of scores."
+def evaluate(run, work, data, davis, tracker='none', synthetic=True):
+    "J&F on synthetic val (unless not `synthetic`) and on the DAVIS sample (short side 240): -> dict of scores."
     from trickvos.evaluation import evaluate_model
     out = {}
-    r = evaluate_model(run, data, split='val', out_dir=work / 'evals' / f'{run.name}-{tracker}-synth', tracker=tracker,
-                       progress=False)
-    g = r['scores'].global_table
-    out['synthetic val'] = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'J-Recall': g['J-Recall'], 'FPS': r['fps']}
+    if synthetic:
+        r = evaluate_model(run, data, split='val', out_dir=work / 'evals' / f'{run.name}-{tracker}-synth', tracker=tracker,
+                           progress=False)
+        g = r['scores'].global_table
+        out['synthetic val'] = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'J-Recall': g['J-Recall'], 'FPS': r['fps']}
     if davis is not None:
         r = evaluate_model(run, davis, split='val', year=2016, short_side=SHORT_SIDE, tracker=tracker, progress=False,
                            out_dir=work / 'evals' / f'{run.name}-{tracker}-davis')
@@ -117,6 +118,8 @@ def main(argv=None):
     ap.add_argument('--models', nargs='+', default=list(MODELS), choices=list(MODELS))
     ap.add_argument('--scale', default='showcase', choices=('showcase', 'showcase-gpu'), help='training scale (default %(default)s)')
     ap.add_argument('--photos', type=Path, default=None, help='a folder of photographs (default: gather the Debian wallpapers)')
+    ap.add_argument('--trackers-davis-only', action='store_true',
+                    help='evaluate the CV and PT trackers on the DAVIS sample only (saves 2 synthetic evaluations)')
     ap.add_argument('--note', default=None, help="a note on how this leg ran, kept in the leg's record")
     a = ap.parse_args(argv)
     from trickvos.training import read_log
@@ -133,7 +136,7 @@ def main(argv=None):
         if a.note: leg['note'] = a.note
         results = {'none': evaluate(run, work, data, davis)}
         if preset == 'trick12':
-            for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr)
+            for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr, synthetic=not a.trackers_davis_only)
         legs = (prev['legs'] if prev else []) + [leg]
         record = dict(name=name, preset=preset, scale=a.scale,
                       legs=legs, total_steps=(prev['total_steps'] if prev else 1800) + leg['steps'],
