@@ -181,7 +181,7 @@ def test_vos_loss_parts_and_weights():
     _, base = vos_loss(logits, probs, lab, valid, LOSS_PRESETS['baseline'], progress=0.)
     assert set(base) == {'loss', 'ce', 'p'} and base['p'] == 1.0 and base['loss'] == pytest.approx(base['ce'])
     total, parts = vos_loss(logits, probs, lab, valid, LossConfig(ce=.5, ssim=2., iou=3.), progress=0.3)
-    assert set(parts) == {'loss', 'ce', 'p', 'ssim', 'iou'} and parts['p'] == pytest.approx(bootstrap_fraction(0.3))
+    assert set(parts) == {'loss', 'ce', 'ce_plain', 'p', 'ssim', 'iou'} and parts['ce_plain'] <= parts['ce'] and parts['p'] == pytest.approx(bootstrap_fraction(0.3))
     assert parts['loss'] == pytest.approx(.5 * parts['ce'] + 2 * parts['ssim'] + 3 * parts['iou'], rel=1e-5)
     # the parts are the terms: CE on logits (padded channel masked), SSIM/IoU on valid object maps
     tgt = torch.stack([lab == 1, lab == 2], 2).float()
