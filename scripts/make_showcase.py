@@ -88,8 +88,8 @@ def per_sequence(scores):
     import numpy as np
     seqs = {}
     for name, s in scores.sequences.items():
-        seqs[name] = dict(J=float(np.mean(s.J_mean)), F=float(np.mean(s.F_mean)), J_recall=float(np.mean(s.J_recall)))
-        seqs[name]['J&F'] = (seqs[name]['J'] + seqs[name]['F']) / 2
+        seqs[name] = {'J': float(np.mean(s.J_mean)), 'F': float(np.mean(s.F_mean)), 'J_recall': float(np.mean(s.J_recall)),
+                      'J&F': s.JF}
     group = lambda names: {k: float(np.mean([seqs[n][k] for n in names if n in seqs])) for k in ('J&F', 'J', 'F', 'J_recall')}
     return {'held-out': group(HELD_OUT), 'trained-on': group(TRAIN_SEQUENCES), 'sequences': seqs}
 

@@ -463,3 +463,13 @@ def test_davis2016_binary_masks(tmp_path):
     scores = evaluate_results(res, root, year=2016, progress=False)
     assert [r['Sequence'] for r in scores.per_sequence] == ['bear_1']
     assert np.array_equal(scores.sequences['bear'].J, evaluate_sequence(gt, pred).J)
+
+
+def test_sequence_jf_is_the_mean_over_objects():
+    import numpy as np
+    from trickvos.metrics import evaluate_sequence
+    gt = np.zeros((4, 20, 20), np.uint8); gt[:, 2:8, 2:8] = 1; gt[:, 12:18, 12:18] = 2
+    pred = gt.copy(); pred[1:, 12:18, 12:18] = 0                        # object 2 lost after frame 0
+    s = evaluate_sequence(gt, pred)
+    assert s.JF == pytest.approx(((s.J_mean[0] + s.F_mean[0]) / 2 + (s.J_mean[1] + s.F_mean[1]) / 2) / 2)
+    assert s.JF == pytest.approx(0.5)                                    # object 1 perfect, object 2 scores 0

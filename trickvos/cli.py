@@ -78,7 +78,7 @@ def demo_picture(data, pred_dir, scores, path, split='val', n_videos=3, n_frames
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     from trickvos.data import load_davis, read_label_png, overlay_mask
-    jf = {n: (np.mean(s.J_mean) + np.mean(s.F_mean)) / 2 for n, s in scores.sequences.items()}
+    jf = {n: s.JF for n, s in scores.sequences.items()}
     order = sorted(jf, key=jf.get)
     picks = list(dict.fromkeys(order[round(q * (len(order) - 1))] for q in np.linspace(0.25, 0.75, n_videos)))
     videos = {v.name: v for v in load_davis(data, split=split, sequences=picks)}

@@ -221,6 +221,10 @@ class SequenceScores:
             for j, name in enumerate(('mean', 'recall', 'decay')): setattr(self, f'{k}_{name}', st[:, j])
     @property
     def n_objects(self): return len(self.J)
+    @property
+    def JF(self):
+        "The sequence's J&F: (J mean + F mean) / 2 of each object, averaged over its objects."
+        return float(np.mean((self.J_mean + self.F_mean) / 2))
 
 def evaluate_sequence(gt_labels, pred_labels, bound_th=0.008, exclude_void=False):
     "Score (T,H,W) predicted label maps against ground truth under the DAVIS semi-supervised protocol."
