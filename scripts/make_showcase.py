@@ -46,7 +46,7 @@ def make_data(work, davis, tiny, photos=None):
     return data, (held if davis is not None else None), photos
 
 
-def train_leg(work, name, preset, init, data, held, tiny, scale='showcase'):
+def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iters=None):
     "Train one model's leg into WORK/NAME unless finished; -> (run folder, the leg's record)."
     import torch
     from trickvos.training import train_config, train
@@ -56,6 +56,7 @@ def train_leg(work, name, preset, init, data, held, tiny, scale='showcase'):
     over = dict(model_from=str(init_file), eval_data=tuple(str(d) for d in (data, held) if d is not None))
     if tiny: over.update(static_iters=2, main_iters=4, crop=(64, 64), batch_size=2, eval_every=3, eval_videos=1, log_every=1,
                          ckpt_every=2, workers=0)
+    if iters is not None: over.update(static_iters=iters[0], main_iters=iters[1])
     cfg = train_config(preset, scale, **over)
     if not (run / 'summary.json').exists():
         torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
@@ -120,6 +121,8 @@ def main(argv=None):
     ap.add_argument('--photos', type=Path, default=None, help='a folder of photographs (default: gather the Debian wallpapers)')
     ap.add_argument('--trackers-davis-only', action='store_true',
                     help='evaluate the CV and PT trackers on the DAVIS sample only (saves 2 synthetic evaluations)')
+    ap.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), default=None,
+                    help="the leg's static-image and video steps (default: the scale's)")
     ap.add_argument('--note', default=None, help="a note on how this leg ran, kept in the leg's record")
     a = ap.parse_args(argv)
     from trickvos.training import read_log
@@ -132,7 +135,7 @@ def main(argv=None):
         preset, reference = MODELS[name]
         init = name if a.cont else reference
         prev = json.loads((a.weights / f'{name}.json').read_text()) if a.cont else None
-        run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale)
+        run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale, a.iters)
         if a.note: leg['note'] = a.note
         results = {'none': evaluate(run, work, data, davis)}
         if preset == 'trick12':
