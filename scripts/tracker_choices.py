@@ -31,7 +31,7 @@ def main(argv=None):
     ap.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument('--ship', action='store_true', help='also write trickvos/results/tracker-choices.json')
     a = ap.parse_args(argv)
-    from trickvos.tracker import make_tracker
+    from trickvos.parametric_tracker import make_tracker
     from trickvos.reproduce import score_splits
     a.work.mkdir(parents=True, exist_ok=True)
     rows = {}

@@ -9,7 +9,8 @@ from trickvos.parametric_tracker import (BoxTrack, box_trajectories, normalise_m
                                          load_motion_mlp, read_tracker_metadata, shipped_tracker_path, ParametricTracker, box_iou,
                                          box_pixel_recall, one_step_boxes, train_parametric_tracker, add_train_tracker_parser,
                                          TRACKER_FILE)
-from trickvos.tracker import ConstantVelocityTracker, run_tracker, masks_to_boxes, label_probs, make_tracker
+from trickvos.tracker import ConstantVelocityTracker, run_tracker, masks_to_boxes, label_probs
+from trickvos.parametric_tracker import make_tracker
 from trickvos.synthetic import generate_benchmark
 from trickvos.data import load_davis
 

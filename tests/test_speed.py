@@ -231,11 +231,11 @@ def test_graph_cache_logic_with_a_fake_graph(models, monkeypatch):
     fast.graphs = CUDAGraphCache()
     mk, mv, queries = bench_inputs(m.config, 2, (H, W), n_query=3)
     outs = [propagate_step(fast, q, mk, mv) for q in queries]
-    assert captures == ['encode_key', '_read_memory', 'segment', 'encode_value']    # one per method, not per call
+    assert captures == ['encode_key', '_read_memory', 'decode', 'aggregate', 'encode_value']    # one per method, not per call
     for q, out in zip(queries, outs):                              # each call saw its own inputs; outputs not overwritten
         for a, b in zip(out, propagate_step(m, q, mk, mv)): assert (a - b).abs().max() < 1e-4
     propagate_step(fast, queries[0], mk, mv[:, :1])               # another object count: new captures where shapes differ
-    assert captures[4:] == ['_read_memory', 'segment', 'encode_value']
+    assert captures[5:] == ['_read_memory', 'decode', 'aggregate', 'encode_value']
 
 @pytest.mark.skipif(not CUDA, reason='needs a GPU')
 def test_cuda_optimised_path_agrees_with_eager(models):

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 from trickvos.tracker import (masks_to_boxes, box_attention, clip_boxes, ConstantVelocityTracker, run_tracker, kept_fraction,
-                              label_probs, make_tracker)
+                              label_probs)
+from trickvos.parametric_tracker import make_tracker
 
 H, W = 40, 80
 

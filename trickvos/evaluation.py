@@ -13,7 +13,8 @@ from tqdm.auto import tqdm
 from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_predictions
 from .metrics import evaluate_results, format_tables
 from .model import load_model
-from .inference import InferenceCore, default_device, propagate
+from .inference import InferenceCore, resolve_device, propagate
+from .parametric_tracker import TRACKERS
 
 # %% auto #0
 __all__ = ['davis_subset', 'evaluate_model', 'eval_command', 'add_eval_parser']
@@ -40,15 +41,15 @@ def _tracker_name(tracker):
     return tracker if tracker is None or isinstance(tracker, str) else type(tracker).__name__
 
 def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, device=None, tracker=None, sequences=None,
-                   progress=True, short_side=None):
+                   progress=True, short_side=None, optimise=False):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
-    if isinstance(model, (str, os.PathLike)): checkpoint, model = str(model), load_model(model, device or default_device())
+    if isinstance(model, (str, os.PathLike)): checkpoint, model = str(model), load_model(model, resolve_device(device))
     videos = load_davis(data_root, year=year, split=split, sequences=sequences)
     out_dir = Path(tempfile.mkdtemp(prefix='trickvos-eval-') if out_dir is None else out_dir)
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
-    core = InferenceCore(model, device, tracker)
+    core = InferenceCore(model, device, tracker, optimise=optimise)
     propagate(core, [videos[0].frame(i) for i in range(2)], videos[0].first_mask())   # warm-up, not timed
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
@@ -65,16 +66,16 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     summary = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'FPS': fps, 'frames': n, 'seconds': seconds,
                'videos': len(videos), 'split': split, 'year': year, 'data': str(Path(data_root).resolve()),
                'checkpoint': checkpoint, 'model': model.config.name, 'tracker': _tracker_name(tracker),
-               'device': str(core.device), 'short_side': short_side}
+               'device': str(core.device), 'short_side': short_side, 'optimise': optimise}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
 
 # %% ../nbs/11_evaluation.ipynb #9ff9038c
 def eval_command(args):
     "`trickvos eval`: evaluate a checkpoint on a DAVIS-layout split; print the J&F tables and the FPS."
-    device = args.device or default_device()
+    device = resolve_device(args.device)
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
-                         tracker=args.tracker, sequences=args.sequences, short_side=args.short_side)
+                         tracker=args.tracker, sequences=args.sequences, short_side=args.short_side, optimise=args.optimise)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")
@@ -91,8 +92,10 @@ def add_eval_parser(subparsers):
     p.add_argument('--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)')
     p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
     p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
-    p.add_argument('--tracker', default='none', choices=('none', 'cv', 'pt'), help='Trick 3 tracker (default %(default)s)')
+    p.add_argument('--tracker', default='none', choices=TRACKERS, help='Trick 3 tracker (default %(default)s)')
     p.add_argument('--short-side', type=int, default=None, metavar='N',
                    help='segment at this short side (pixels), scoring at full size; e.g. 240 for DAVIS 480p')
+    p.add_argument('--optimise', action='store_true', help='BatchNorm folded, softmax-last memory read; on CUDA also fp16, '
+                   'channels-last and CUDA graphs (labels equal the eager path\'s up to float rounding)')
     p.set_defaults(func=eval_command)
     return p

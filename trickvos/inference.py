@@ -8,6 +8,7 @@ Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 # %% ../nbs/10_inference.ipynb #4eabeeb9
 from __future__ import annotations
 import time
+from functools import partial
 from pathlib import Path
 import cv2
 import numpy as np
@@ -16,12 +17,13 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .data import (IMAGE_EXTS, VOID, VOSDataError, _list_files, _open_image, overlay_mask, read_label_png,
                            write_predictions)
-from .model import is_permanent, soft_aggregate, load_model
+from .model import is_permanent, load_model
+from .parametric_tracker import TRACKERS, make_tracker
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'resolve_tracker', 'filter_with_tracker', 'InferenceCore', 'working_size', 'propagate', 'segment_video',
-           'read_video', 'write_overlay_video', 'default_device', 'segment_command', 'add_segment_parser']
+           'resolve_device', 'filter_with_tracker', 'frame_step', 'InferenceCore', 'working_size', 'propagate',
+           'segment_video', 'read_video', 'write_overlay_video', 'segment_command', 'add_segment_parser']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -67,40 +69,55 @@ def labels_to_probs(m, ids):
     return torch.from_numpy(np.stack([m == o for o in ids])).float() if ids else torch.zeros(0, *m.shape)
 
 # %% ../nbs/10_inference.ipynb #582733ab
-def resolve_tracker(tracker):
-    "None/'none' -> None; 'cv'/'pt' -> `trickvos.tracker.make_tracker(name)`; an object with `.reset()` and `.step()` as is."
-    if tracker is None or (isinstance(tracker, str) and tracker.lower() == 'none'): return None
-    if isinstance(tracker, str):
-        try: from trickvos.tracker import make_tracker
-        except ImportError as e:
-            raise ValueError(f'tracker {tracker!r} needs trickvos.tracker.make_tracker, which is not available ({e})') from None
-        return make_tracker(tracker.lower())
-    if not (callable(getattr(tracker, 'step', None)) and callable(getattr(tracker, 'reset', None))):
-        raise TypeError(f'a tracker needs .reset() and .step(prob, annotated=False); got {type(tracker).__name__}')
-    return tracker
+def resolve_device(device=None):
+    "torch.device for None or 'auto' (CUDA if present), 'cpu', 'cuda', 'cuda:N', with a clear error when CUDA is absent."
+    if device is None or device == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError): raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available():
+            build = f'CUDA {torch.version.cuda}' if torch.version.cuda else 'a CPU-only build'
+            raise ValueError(f'device {str(device)!r}: CUDA is not available here (torch {torch.__version__}, {build}, '
+                             f'no GPU visible); use --device cpu')
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f'device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) here')
+    return dev
 
 def _sync(device):
     "Wait for the device's queued work (CUDA), so that wall-clock time measures it."
-    if device.type == 'cuda': torch.cuda.synchronize(device)
+    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
 
-def filter_with_tracker(tracker, prob, pad=(0, 0, 0, 0)):
-    "Trick 3 in the loop: `tracker` filters the object maps of `prob` (1,1+K,Hp,Wp) inside `pad`; soft-aggregated again."
-    obj = prob[0, 1:].clone()
-    view = unpad(obj, pad)                                   # the frame's own pixels (a view into obj)
-    out = torch.as_tensor(tracker.step(view.clone(), annotated=False), dtype=obj.dtype, device=obj.device)
+def filter_with_tracker(tracker, object_logits, pad=(0, 0, 0, 0), eps=1e-7):
+    "Trick 3 before aggregation: `tracker` filters each object's own probability sigmoid(`object_logits`) (1,K,Hp,Wp) inside `pad` (M' = AM x M) -> object logits; pixels it keeps keep their logits."
+    x = object_logits[0].float()
+    p = torch.sigmoid(x)
+    view = unpad(p, pad)                                     # the frame's own pixels (a view into p)
+    out = torch.as_tensor(tracker.step(view.clone(), annotated=False), dtype=p.dtype, device=p.device)
     if out.shape != view.shape:
         raise ValueError(f'the tracker returned probabilities of shape {tuple(out.shape)}, expected {tuple(view.shape)}')
-    view[...] = out
-    return F.softmax(soft_aggregate(obj[None]), dim=1)
+    q = p.clone()
+    unpad(q, pad)[...] = out
+    return torch.where(q == p, x, torch.logit(q, eps))[None].to(object_logits.dtype)
+
+def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None):
+    "One frame, the path every caller shares: key of `frame` (1,3,H,W), memory read, decode, [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
+    query = model.encode_key(frame)
+    filt = None if tracker is None else partial(filter_with_tracker, tracker, pad=pad)
+    return query, model.predict(query, mem_keys, mem_values, filter=filt, top_k=top_k)[1]
 
 # %% ../nbs/10_inference.ipynb #bfa18987
 class InferenceCore:
     "Segment a video frame by frame: `step(frame, mask=None)` -> probabilities over [background] + `object_ids`."
-    def __init__(self, model, device=None, tracker=None, top_k=None):
-        self.device = torch.device(device) if device is not None else next(model.parameters()).device
+    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False):
+        self.device = resolve_device(device) if device is not None else next(model.parameters()).device
+        if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
+            from trickvos.speed import optimise_model
+            cuda = self.device.type == 'cuda'
+            model = optimise_model(model, self.device, channels_last=cuda)
         self.model = model.to(self.device).eval()
         self.config, self.top_k = model.config, top_k
-        self.tracker = resolve_tracker(tracker)
+        self.tracker = make_tracker(tracker)
         self.stats = dict(frames=0, seconds=0.0)     # time spent in step() (not cleared by reset)
         self.reset()
 
@@ -133,14 +150,15 @@ class InferenceCore:
             if not ids and not self.object_ids: raise ValueError('the first mask holds no object (only 0 / 255)')
         self.size, self.t = size, self.t + 1
         x, self.pad = pad_divide_by(x.to(self.device)[None])
-        key, *skips = self.model.encode_key(x)
         prob = None
         if self.memory and (mask is None or not set(self.object_ids) <= set(ids)):
             mk = torch.stack([self.memory[i]['key'] for i in self.memory_frames], 2)
             mv = torch.stack([self.memory[i]['value'] for i in self.memory_frames], 3)
-            prob = self.model.segment(self.model.read_memory(mk, mv, key, self.top_k), skips)[1]
+            tracker = self.tracker if mask is None else None    # a given mask: the tracker is told the truth in _given
+            key, prob = frame_step(self.model, x, mk, mv, tracker, self.pad, self.top_k)
+            key = key[0]
+        else: key = self.model.encode_key(x)[0]
         if mask is not None: prob = self._given(m, ids, prob)
-        elif self.tracker is not None: prob = self._track(prob)
         if not end: self._memorise(key, prob, x, mask is not None)
         out = unpad(prob[0], self.pad).float().cpu()
         _sync(self.device)
@@ -165,18 +183,14 @@ class InferenceCore:
             masks = torch.cat([e['others'].new_zeros(1, n_new, *e['others'].shape[-2:]), e['others']], 1)
             e['value'] = torch.cat([e['value'], self.model.encode_value(masks, e['frame'])[:, :n_new]], 1)
 
-    def _track(self, prob):
-        "Filter the predicted object probabilities with the tracker, then soft-aggregate them again."
-        return filter_with_tracker(self.tracker, prob, self.pad)
-
     def _memorise(self, key, prob, x, annotated):
         "Apply the memory policy after frame `t`: permanent frames stay, the temporary previous frame is replaced."
         cfg = self.config
         permanent = (annotated and cfg.keep_first) or is_permanent(self.t, cfg)
         self.memory = {i: e for i, e in self.memory.items() if e['permanent']}
         if permanent or cfg.keep_previous:
-            obj, rgb = prob[:, 1:], (x if cfg.value_rgb else None)
-            self.memory[self.t] = dict(key=key, value=self.model.encode_value(obj, rgb), others=obj.sum(1, keepdim=True),
+            rgb = x if cfg.value_rgb else None
+            self.memory[self.t] = dict(key=key, value=self.model.memorise(prob, rgb), others=prob[:, 1:].sum(1, keepdim=True),
                                        frame=rgb, permanent=permanent)
 
     def labels(self, prob):
@@ -224,9 +238,9 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     if not out: raise ValueError('no frames to segment')
     return np.stack(out)
 
-def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None):
+def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    return propagate(InferenceCore(model, device, tracker), frames, first_mask, progress, short_side)
+    return propagate(InferenceCore(model, device, tracker, optimise=optimise), frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
@@ -273,19 +287,15 @@ def write_overlay_video(path, frames, labels, fps=24):
     return path
 
 # %% ../nbs/10_inference.ipynb #cf3fd593
-def default_device():
-    "'cuda' when a GPU is available, else 'cpu'."
-    return 'cuda' if torch.cuda.is_available() else 'cpu'
-
 def segment_command(args):
     "`trickvos segment`: a checkpoint + a video + its first mask -> palette PNGs (+ an overlay video)."
     frames, names = read_video(args.video)
     mask = read_label_png(args.mask)
     if mask.shape != frames[0].shape[:2]:
         raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
-    device = args.device or default_device()
+    device = resolve_device(args.device)
     model = load_model(args.checkpoint, device)
-    core = InferenceCore(model, device, args.tracker)
+    core = InferenceCore(model, device, args.tracker, optimise=args.optimise)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     out = Path(args.out).resolve()
     write_predictions(out.parent, out.name, labels, names)
@@ -306,8 +316,10 @@ def add_segment_parser(subparsers):
     p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
     p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
     p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
-    p.add_argument('--tracker', default='none', choices=('none', 'cv', 'pt'), help='Trick 3 tracker (default %(default)s)')
+    p.add_argument('--tracker', default='none', choices=TRACKERS, help='Trick 3 tracker (default %(default)s)')
     p.add_argument('--short-side', type=int, default=None, metavar='N',
                    help='segment at this short side (pixels; masks come back at full size), e.g. 240 for the showcase models')
+    p.add_argument('--optimise', action='store_true', help='BatchNorm folded, softmax-last memory read; on CUDA also fp16, '
+                   'channels-last and CUDA graphs (labels equal the eager path\'s up to float rounding)')
     p.set_defaults(func=segment_command)
     return p

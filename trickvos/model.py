@@ -218,13 +218,31 @@ class VOSModel(nn.Module):
         sim = AFFINITIES[self.config.affinity](mem_keys.flatten(2), query_key.flatten(2))
         return read_out(memory_softmax(sim, self.config.top_k if top_k is None else top_k), mem_values)
 
-    def segment(self, readout, skips, valid=None):
-        "Readout (B,K,Cv,h,w) + the query's skips (f16, f8, f4) -> aggregated (logits, probs), each (B,K+1,H,W)."
+    def decode(self, readout, skips):
+        "Readout (B,K,Cv,h,w) + the query's skips (f16, f8, f4) -> each object's own mask logits (B,K,H,W), not yet aggregated."
         f16, f8, f4 = skips
         K = readout.shape[1]
         q = self.key_comp(f16).unsqueeze(1).expand(-1, K, -1, -1, -1)
-        logits = aggregate_logits(self.decoder(torch.cat([readout, q], 2), f8, f4), valid)
+        return self.decoder(torch.cat([readout, q], 2), f8, f4)
+
+    def aggregate(self, object_logits, valid=None):
+        "Soft aggregation, once: object logits (B,K,H,W) -> (logits, probs), each (B,K+1,H,W), background first."
+        logits = aggregate_logits(object_logits, valid)
         return logits, F.softmax(logits, dim=1)
+
+    def segment(self, readout, skips, valid=None, filter=None):
+        "Decode, `filter` each object's logits (Trick 3, see 10_inference), aggregate -> (logits, probs), each (B,K+1,H,W)."
+        x = self.decode(readout, skips)
+        return self.aggregate(x if filter is None else filter(x), valid)
+
+    def predict(self, query, mem_keys, mem_values, valid=None, filter=None, top_k=None):
+        "One frame: `query` = encode_key(frame) (key, f16, f8, f4) reads the memory, then `segment` -> (logits, probs)."
+        key, *skips = query
+        return self.segment(self.read_memory(mem_keys, mem_values, key, top_k), skips, valid, filter)
+
+    def memorise(self, probs, frames=None):
+        "A frame's memory value from its aggregated probabilities (B,K+1,H,W) (and the frame, if `value_rgb`)."
+        return self.encode_value(probs[:, 1:], frames)
 
     def forward(self, frames, first_mask, valid=None, detach_memory=False):
         "Propagate `first_mask` (B,K,H,W) through frames (B,T,3,H,W) -> (logits, probs) (B,T-1,K+1,H,W) of frames 1..T-1."
@@ -239,11 +257,9 @@ class VOSModel(nn.Module):
         for t in range(1, T):
             idx = memory_frames(t, self.config)
             for i in idx:
-                if i not in values:
-                    prev = probs[i - 1][:, 1:]
-                    values[i] = self.encode_value(prev.detach() if detach_memory else prev, frames[:, i])
-            readout = self.read_memory(keys[:, idx].transpose(1, 2), torch.stack([values[i] for i in idx], 3), keys[:, t])
-            lt, pt = self.segment(readout, (f16[:, t], f8[:, t], f4[:, t]), valid)
+                if i not in values: values[i] = self.memorise(probs[i - 1].detach() if detach_memory else probs[i - 1], frames[:, i])
+            query = (keys[:, t], f16[:, t], f8[:, t], f4[:, t])
+            lt, pt = self.predict(query, keys[:, idx].transpose(1, 2), torch.stack([values[i] for i in idx], 3), valid)
             logits.append(lt); probs.append(pt)
             values = {i: v for i, v in values.items() if is_permanent(i, self.config)}   # temporary memory expires
         return torch.stack(logits, 1), torch.stack(probs, 1)

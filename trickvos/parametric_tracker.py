@@ -18,10 +18,10 @@ from torch import nn
 from .tracker import ConstantVelocityTracker, masks_to_boxes, label_probs, clip_boxes
 
 # %% auto #0
-__all__ = ['TRACKER_FILE', 'BoxTrack', 'box_trajectories', 'normalise_motion', 'denormalise_motion', 'motion_pairs',
+__all__ = ['TRACKER_FILE', 'TRACKERS', 'BoxTrack', 'box_trajectories', 'normalise_motion', 'denormalise_motion', 'motion_pairs',
            'MotionMLPConfig', 'MotionMLP', 'edge_errors', 'asymmetric_box_loss', 'fit_motion_mlp',
            'shipped_tracker_path', 'save_motion_mlp', 'read_tracker_metadata', 'load_motion_mlp', 'ParametricTracker',
-           'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker',
+           'make_tracker', 'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker',
            'add_train_tracker_parser']
 
 # %% ../nbs/09_parametric_tracker.ipynb #c172a4f9
@@ -179,6 +179,22 @@ class ParametricTracker(ConstantVelocityTracker):
         p = next(self.model.parameters())
         if p.device != T.device: self.model.to(T.device)
         return denormalise_motion(self.model(normalise_motion(T, last)), last)
+
+# %% ../nbs/09_parametric_tracker.ipynb #44a50d3e
+TRACKERS = ('none', 'cv', 'pt')     # the names `make_tracker` and every --tracker option accept
+
+def make_tracker(spec, **kw):
+    "None or 'none' -> None; 'cv' -> ConstantVelocityTracker(**kw); 'pt' -> ParametricTracker(**kw) (shipped weights); a tracker -> itself."
+    if spec is None or (isinstance(spec, str) and spec.lower() == 'none'): return None
+    if isinstance(spec, str):
+        if spec.lower() == 'cv': return ConstantVelocityTracker(**kw)
+        if spec.lower() == 'pt': return ParametricTracker(**kw)
+        raise ValueError(f"unknown tracker {spec!r}: expected None or one of {TRACKERS}")
+    if callable(getattr(spec, 'step', None)) and callable(getattr(spec, 'reset', None)):
+        if kw: raise ValueError('options are for a tracker made by name, not for an existing tracker object')
+        return spec
+    raise TypeError(f'a tracker must be None, a name in {TRACKERS} or an object with .reset() and .step(prob, annotated=False), '
+                    f'got {type(spec).__name__}')
 
 # %% ../nbs/09_parametric_tracker.ipynb #9dc1a0e0
 def box_iou(a, b):

@@ -200,7 +200,7 @@ def _floor(step, ctx):
 
 def _eval(step, ctx):
     from trickvos.evaluation import evaluate_model
-    from trickvos.tracker import make_tracker
+    from trickvos.parametric_tracker import make_tracker
     tracker = step.tracker
     if tracker == 'pt': tracker = make_tracker('pt', model=run_dir(ctx, step.seed, 'tracker'))
     res = evaluate_model(run_dir(ctx, step.seed, step.preset), ctx.data, 'val', out_dir=Path(step.out) / 'pred',

@@ -13,24 +13,22 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .model import AFFINITIES, PRESETS, VOSModel, build_model, load_model, memory_softmax, read_out
-from .inference import filter_with_tracker
+from .inference import filter_with_tracker, frame_step, resolve_device, _sync
+from .parametric_tracker import TRACKERS
 
 # %% auto #0
 __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
            'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
            'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
-           'resolve_device', 'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_filter',
-           'time_interleaved', 'benchmark', 'format_table', 'bench_command', 'add_bench_parser']
+           'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_filter', 'time_interleaved', 'benchmark',
+           'format_table', 'bench_command', 'add_bench_parser']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
 def propagate_step(model, frame, mem_keys, mem_values, tracker=None):
-    "One frame: key of `frame` (B,3,H,W), read the memory, decode + aggregate, [Trick 3 filter], encode the value -> (probs, key, value)."
-    key, *skips = model.encode_key(frame)
-    probs = model.segment(model.read_memory(mem_keys, mem_values, key), skips)[1]
-    if tracker is not None: probs = filter_with_tracker(tracker, probs)     # as InferenceCore does (10_inference)
-    value = model.encode_value(probs[:, 1:], frame if model.config.value_rgb else None)
-    return probs, key, value
+    "One frame as `InferenceCore` runs it: `frame_step` (10_inference) [with the Trick 3 filter], then `memorise` -> (probs, key, value)."
+    query, probs = frame_step(model, frame, mem_keys, mem_values, tracker)
+    return probs, query[0], model.memorise(probs, frame)
 
 @torch.inference_mode()
 def encode_memory(model, frames, masks):
@@ -52,10 +50,6 @@ def bench_inputs(config, K, size, memory=2, n_query=2, device='cpu', seed=0):
     return mem_keys.to(device), mem_values.to(device), queries
 
 # %% ../nbs/14_speed.ipynb #8449d6a8
-def _sync(device):
-    "Wait for the device's queued work (CUDA); nothing to wait for on the CPU."
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
-
 def time_call(fn, *args, device='cpu', cpu_time=False):
     "(fn(*args), ms): CUDA events around the call (synchronised) on a GPU; on the CPU wall time, or with `cpu_time` the process's CPU time."
     device = torch.device(device)
@@ -85,7 +79,7 @@ def _step_parts(model, frame, mem_keys, mem_values):
     W = yield 'affinity + softmax', affinity, (mem_keys, key)
     ro = yield 'readout', readout, (W, mem_values)
     _, probs = yield 'decoder', model.segment, (ro, skips)
-    yield 'value encoder', model.encode_value, (probs[:, 1:], frame if model.config.value_rgb else None)
+    yield 'value encoder', model.memorise, (probs, frame)
 
 @torch.inference_mode()
 def run_step_parts(model, frame, mem_keys, mem_values, run):
@@ -276,7 +270,9 @@ class OptimisedVOS(nn.Module):
     def encode_value(self, masks, frames=None): return self._call(self.net.encode_value, masks, frames)
     def read_memory(self, mem_keys, mem_values, query_key, top_k=None):
         return self._call(self._read_memory, mem_keys, mem_values, query_key, top_k)
-    def segment(self, readout, skips, valid=None): return self._call(self.net.segment, readout, tuple(skips), valid)
+    def decode(self, readout, skips): return self._call(self.net.decode, readout, tuple(skips))
+    def aggregate(self, object_logits, valid=None): return self._call(self.net.aggregate, object_logits, valid)
+    segment, predict, memorise = VOSModel.segment, VOSModel.predict, VOSModel.memorise     # the one frame path (04_model)
 
     @torch.inference_mode()
     def forward(self, frames, first_mask, valid=None):
@@ -284,21 +280,6 @@ class OptimisedVOS(nn.Module):
         return VOSModel.forward(self, frames, first_mask, valid)
 
 # %% ../nbs/14_speed.ipynb #bcd33e12
-def resolve_device(device='cpu'):
-    "torch.device for 'cpu', 'cuda', 'cuda:N' or 'auto' (CUDA if present), with a clear error when CUDA is absent."
-    if device in (None, 'auto'): device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    try: dev = torch.device(device)
-    except (RuntimeError, TypeError): raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    if dev.type == 'cuda':
-        if not torch.cuda.is_available():
-            build = f'CUDA {torch.version.cuda}' if torch.version.cuda else 'a CPU-only build'
-            raise ValueError(f'device {str(device)!r}: CUDA is not available here (torch {torch.__version__}, {build}, '
-                             f'no GPU visible); use --device cpu')
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f'device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) here')
-    return dev
-
 HALF_DTYPES = {False: torch.float32, True: torch.float16, 'fp16': torch.float16, 'float16': torch.float16,
                'bf16': torch.bfloat16, 'bfloat16': torch.bfloat16, 'fp32': torch.float32, 'float32': torch.float32}
 
@@ -368,7 +349,7 @@ def agreement(reference, model, mem_keys, mem_values, queries):
 
 def ready_tracker(name, K, size, device='cpu'):
     "A Trick 3 tracker (None, 'none', 'cv', 'pt') past its two initialising frames for K objects, so every step filters."
-    from trickvos.tracker import make_tracker
+    from trickvos.parametric_tracker import make_tracker
     tracker = make_tracker(name)
     if tracker is None: return None
     H, W = size
@@ -378,14 +359,20 @@ def ready_tracker(name, K, size, device='cpu'):
     return tracker
 
 @torch.inference_mode()
-def time_filter(tracker, probs, reps, device='cpu'):
-    "(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `probs` (1,1+K,H,W), `reps` calls."
+def time_filter(tracker, object_logits, reps, device='cpu'):
+    "(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `object_logits` (1,K,H,W), `reps` calls."
     t = []
     for _ in range(reps):
         cpu = time.process_time()
-        ms = time_call(filter_with_tracker, tracker, probs, device=device)[1]
+        ms = time_call(filter_with_tracker, tracker, object_logits, device=device)[1]
         t.append((ms, 1e3 * (time.process_time() - cpu)))
     return tuple(statistics.median(x) for x in zip(*t))
+
+@torch.inference_mode()
+def _object_logits(model, frame, mem_keys, mem_values):
+    "What Trick 3's filter receives: each object's decoded logits (1,K,H,W) for `frame`."
+    key, *skips = model.encode_key(frame)
+    return model.decode(model.read_memory(mem_keys, mem_values, key), skips)
 
 def time_interleaved(runners, mem_keys, mem_values, queries, warmup, reps, device, tick=lambda: None):
     "{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker)) once, in an order that rotates."
@@ -409,8 +396,8 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
     for name in presets:
         if name not in PRESETS: raise ValueError(f'unknown preset {name!r}; choose from {list(PRESETS)}')
     trackers = ['none' if t is None else str(t).lower() for t in trackers]
-    if not trackers or any(t not in ('none', 'cv', 'pt') for t in trackers):
-        raise ValueError(f"trackers must be some of 'none', 'cv', 'pt'; got {list(trackers)}")
+    if not trackers or any(t not in TRACKERS for t in trackers):
+        raise ValueError(f"trackers must be some of {TRACKERS}; got {list(trackers)}")
     if reps < 1 or warmup < 0 or memory < 1 or min(objects, default=0) < 1:
         raise ValueError(f'need reps >= 1, warmup >= 0, memory >= 1 and objects >= 1, got {reps}, {warmup}, {memory}, {objects}')
     H, W = _pad16(size[0]), _pad16(size[1])
@@ -428,7 +415,7 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
                 timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
                 times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
-                out = {p: propagate_step(r, queries[0], mk, mv)[0] for p, r in runners.items()} if trackers != ['none'] else {}
+                out = {p: _object_logits(r, queries[0], mk, mv) for p, r in runners.items()} if trackers != ['none'] else {}
                 for (p, tr), t in times.items():
                     ms, cpu_ms = (statistics.median(x) for x in zip(*t))
                     same = tr == 'none'                 # a tracker changes the output: agreement is the untracked path's
@@ -480,7 +467,7 @@ def format_table(rows):
                      f"time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
                      f"by {'CPU time (one thread on a shared CPU)' if by_cpu else 'wall time'}. masks=: fraction of "
                      f"pixels labelled as the eager model labels them." + (" overhead: the step's extra cost with the tracker "
-                     f"over the same path without it (same interleaved run); filter: Trick 3's filter + re-aggregation "
+                     f"over the same path without it (same interleaved run); filter: Trick 3's filter (before the one aggregation) "
                      f"timed alone, as a share of the step without it (steadier where the overhead is within the noise)."
                      if tracked else ''))
     return '\n'.join(lines)
@@ -516,7 +503,7 @@ def add_bench_parser(subparsers):
     p.add_argument('--memory', type=int, default=2, help='memory frames for every preset (default %(default)s)')
     p.add_argument('--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset')
     p.add_argument('--threads', type=int, default=None, help='CPU threads (default: PyTorch\'s choice)')
-    p.add_argument('--trackers', nargs='+', default=['none'], choices=['none', 'cv', 'pt'],
+    p.add_argument('--trackers', nargs='+', default=['none'], choices=TRACKERS,
                    help="Trick 3 trackers to time in the loop; 'none' is the untracked step (default: none)")
     p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
     p.add_argument('--quiet', action='store_true', help='no progress bar')

@@ -11,7 +11,7 @@ import torch
 
 # %% auto #0
 __all__ = ['masks_to_boxes', 'box_attention', 'clip_boxes', 'ConstantVelocityTracker', 'run_tracker', 'draw_boxes',
-           'kept_fraction', 'label_probs', 'make_tracker']
+           'kept_fraction', 'label_probs']
 
 # %% ../nbs/08_tracker.ipynb #f7bf2540
 def _span(occupied):
@@ -148,18 +148,3 @@ def label_probs(labels, object_ids):
     labels = torch.as_tensor(labels)
     ids = torch.as_tensor(list(object_ids), dtype=labels.dtype, device=labels.device)
     return (labels[..., None, :, :] == ids[:, None, None]).float()
-
-# %% ../nbs/08_tracker.ipynb #d44aed28
-def make_tracker(spec, **kw):
-    "None or 'none' -> None; 'cv' -> ConstantVelocityTracker(**kw); 'pt' -> ParametricTracker(**kw) (shipped weights); a tracker -> itself."
-    if spec is None or (isinstance(spec, str) and spec.lower() == 'none'): return None
-    if isinstance(spec, str):
-        if spec.lower() == 'cv': return ConstantVelocityTracker(**kw)
-        if spec.lower() == 'pt':
-            from trickvos.parametric_tracker import ParametricTracker
-            return ParametricTracker(**kw)
-        raise ValueError(f"unknown tracker {spec!r}: expected None, 'none', 'cv' or 'pt'")
-    if hasattr(spec, 'step') and hasattr(spec, 'reset'):
-        if kw: raise ValueError('options are for a tracker made by name, not for an existing tracker object')
-        return spec
-    raise TypeError(f'tracker must be None, a name or an object with step() and reset(), got {type(spec).__name__}')

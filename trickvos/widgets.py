@@ -20,7 +20,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Rectangle
 from .data import overlay_mask, VOID
 from .metrics import region_similarity, contour_accuracy, evaluate_sequence
-from .tracker import ConstantVelocityTracker, make_tracker, label_probs, masks_to_boxes
+from .tracker import ConstantVelocityTracker, label_probs, masks_to_boxes
+from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['DPI', 'METRICS', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes',
