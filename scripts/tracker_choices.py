@@ -53,7 +53,7 @@ def main(argv=None):
     md = '\n'.join(lines) + f'\n\n{a.checkpoint} on {a.data} (val, {len(base["objects"]) if base else "?"} objects)\n'
     (a.work / 'choices.md').write_text(md)
     from trickvos.model import _model_file
-    from trickvos.pretraining import _sha256
+    from trickvos.data import file_sha256 as _sha256
     from trickvos.reproduce import RESULTS_DIR, _write_json
     record = {'checkpoint': str(a.checkpoint), 'checkpoint_sha256': _sha256(_model_file(a.checkpoint)), 'data': str(a.data),
               'command': 'python scripts/tracker_choices.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),

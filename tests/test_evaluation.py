@@ -9,7 +9,8 @@ from trickvos.metrics import evaluate_results
 from trickvos.model import build_model, save_model
 from trickvos.synthetic import generate_benchmark
 from trickvos.inference import segment_video
-from trickvos.evaluation import add_eval_parser, davis_subset, evaluate_model
+from trickvos.evaluation import davis_subset, evaluate_model
+from trickvos.cli import build_parser
 from vos_toy import make_davis
 
 torch.set_num_threads(1)
@@ -96,9 +97,7 @@ def test_davis2016_binary(model, tmp_path):
     assert read_label_png(tmp_path/'out'/'bear'/'00000.png').max() == 1
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog='trickvos')
-    add_eval_parser(p.add_subparsers())
-    return p.parse_args(argv)
+    return build_parser(argv).parse_args(argv)
 
 def test_cli_eval(model, data, full, tmp_path, capsys):
     save_model(model, tmp_path/'m.safetensors')

@@ -6,7 +6,8 @@ import torch
 from PIL import Image
 from trickvos.data import VOSDataError, read_label_png, write_label_png
 from trickvos.model import build_model, memory_frames, save_model
-from trickvos.inference import (InferenceCore, add_segment_parser, frame_to_tensor, label_map, labels_to_probs,
+from trickvos.cli import build_parser
+from trickvos.inference import (InferenceCore, frame_to_tensor, label_map, labels_to_probs,
                                 mask_objects, pad_divide_by, propagate, read_video, segment_video,
                                 unpad, write_overlay_video)
 
@@ -334,9 +335,7 @@ def test_mp4_round_trip(tmp_path):
 # --- the command line
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog='trickvos')
-    add_segment_parser(p.add_subparsers())
-    return p.parse_args(argv)
+    return build_parser(argv).parse_args(argv)
 
 def test_cli_segment(model, tmp_path, capsys):
     frames, labels = clip(4)

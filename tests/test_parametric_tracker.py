@@ -7,7 +7,7 @@ from torch import nn
 from trickvos.parametric_tracker import (BoxTrack, box_trajectories, normalise_motion, denormalise_motion, motion_pairs, MotionMLP,
                                          MotionMLPConfig, edge_errors, asymmetric_box_loss, fit_motion_mlp, save_motion_mlp,
                                          load_motion_mlp, read_tracker_metadata, shipped_tracker_path, ParametricTracker, box_iou,
-                                         box_pixel_recall, one_step_boxes, train_parametric_tracker, add_train_tracker_parser,
+                                         box_pixel_recall, one_step_boxes, train_parametric_tracker,
                                          TRACKER_FILE)
 from trickvos.tracker import ConstantVelocityTracker, run_tracker, masks_to_boxes, label_probs
 from trickvos.parametric_tracker import make_tracker
@@ -191,8 +191,8 @@ def test_box_metrics_and_one_step():
 def test_train_parametric_tracker_and_cli(bench, tmp_path):
     f = train_parametric_tracker(bench, tmp_path / 'run', steps=20, progress=False)
     assert f == tmp_path / 'run' / TRACKER_FILE and read_tracker_metadata(f)['steps'] == 20
-    parser = argparse.ArgumentParser(prog='trickvos')
-    add_train_tracker_parser(parser.add_subparsers(dest='command'))
+    from trickvos.cli import build_parser
+    parser = build_parser(['train-tracker'])
     args = parser.parse_args(['train-tracker', '--data', str(bench), '--out', str(tmp_path / 'cli'), '--steps', '10',
                               '--asym', '2', '--seed', '4', '--quiet'])
     assert args.func(args) == 0

@@ -4,7 +4,8 @@ import pytest
 import torch
 from trickvos.model import build_model, save_model, count_parameters, load_model
 from trickvos.synthetic import generate_benchmark
-from trickvos.training import train_config, train, add_train_parser, TRAIN_PRESETS, DONOR_PRESETS
+from trickvos.training import train_config, train, TRAIN_PRESETS, DONOR_PRESETS
+from trickvos.cli import build_parser
 from trickvos.pretraining import PARTS, part_keys, decoder_table, init_from_donor
 
 TINY = dict(static_iters=1, main_iters=1, batch_size=1, crop=(32, 32), log_every=1, ckpt_every=1, max_objects=1)
@@ -102,7 +103,7 @@ def test_train_trick2_records_its_donor_and_starts_from_its_decoder(data, donor,
 
 def test_cli_decoder_from(data, donor, tmp_path):
     _, path = donor
-    p = argparse.ArgumentParser(); add_train_parser(p.add_subparsers())
+    p = build_parser(['train'])
     args = p.parse_args(['train', '--preset', 'trick12', '--data', str(data), '--out', str(tmp_path / 'r'),
                          '--iters', '0', '1', '--batch-size', '1', '--no-progress', '--decoder-from', str(path)])
     assert args.decoder_from == str(path) and args.model_from is None

@@ -5,7 +5,7 @@ import pytest
 import torch
 from trickvos import reproduce as R
 from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, SPLITS, DONE_FILE, plan_runs, plan_table, eval_key, reproduce,
-                                reproduce_command, add_reproduce_parser, paper_rows, score_splits, table1_markdown,
+                                reproduce_command, paper_rows, score_splits, table1_markdown,
                                 table2_markdown, Context)
 from trickvos.training import DONOR_PRESETS, TRAIN_PRESETS
 
@@ -200,7 +200,8 @@ def test_score_splits_skips_absent_lists(tmp_path):
 
 
 def test_cli_parser(tmp_path, monkeypatch):
-    ap = argparse.ArgumentParser(); add_reproduce_parser(ap.add_subparsers(dest='cmd'))
+    from trickvos.cli import build_parser
+    ap = build_parser(['reproduce'])
     a = ap.parse_args(['reproduce'])
     assert (a.scale, a.data, a.out, a.seeds, a.iters, a.func) == ('lesson', None, Path('reproduce'), None, None, reproduce_command)
     a = ap.parse_args(['reproduce', '--scale', 'reference', '--data', 'd', '--out', str(tmp_path), '--seeds', '0', '1',
@@ -287,7 +288,7 @@ def _shipped_dir(tmp_path, monkeypatch):
     import trickvos.model as M
     from dataclasses import asdict
     from trickvos.model import build_model, save_model
-    from trickvos.pretraining import _sha256
+    from trickvos.data import file_sha256 as _sha256
     from trickvos.training import train_config
     w = tmp_path / 'weights'; w.mkdir()
     monkeypatch.setattr(M, 'WEIGHTS_DIR', w)
@@ -341,7 +342,8 @@ def test_reproduce_reuses_and_says_so(tmp_path, monkeypatch, fake):
 
 
 def test_cli_tables_and_reuse(tmp_path, monkeypatch):
-    ap = argparse.ArgumentParser(); add_reproduce_parser(ap.add_subparsers(dest='cmd'))
+    from trickvos.cli import build_parser
+    ap = build_parser(['reproduce'])
     a = ap.parse_args(['reproduce', '--out', str(tmp_path)])
     assert (a.tables, a.reuse_shipped) == ([1, 2], False)
     a = ap.parse_args(['reproduce', '--out', str(tmp_path), '--tables', '1', '--reuse-shipped'])

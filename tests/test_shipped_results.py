@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, eval_key, reference_results, shipped_results, delta_table, table1_markdown
 from trickvos.model import WEIGHTS_DIR
-from trickvos.pretraining import _sha256
+from trickvos.data import file_sha256 as _sha256
 
 
 def _load(name): return json.loads((RESULTS_DIR / f'{name}.json').read_text())

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 from trickvos.model import build_model, save_model
-from trickvos.speed import (PATHS, STEP_PARTS, CUDAGraphCache, OptimisedVOS, _flatten, _unflatten, add_bench_parser,
+from trickvos.speed import (PATHS, STEP_PARTS, CUDAGraphCache, OptimisedVOS, _flatten, _unflatten,
                             affinity_last, bench_inputs, benchmark, encode_memory, fold_batchnorm, fold_conv_bn,
                             format_table, half_dtype, memory_read_parts, optimise_model, profile_step, propagate_step,
                             randomise_batchnorm, readout_last, ready_tracker, resolve_device, time_call, time_interleaved)
@@ -306,9 +306,8 @@ def test_benchmark_with_checkpoint(tmp_path):
     assert all(r['memory'] == 3 for r in rows)
 
 def _parser():
-    p = argparse.ArgumentParser(prog='trickvos')
-    add_bench_parser(p.add_subparsers(dest='command'))
-    return p
+    from trickvos.cli import build_parser
+    return build_parser(['bench'])
 
 def test_cli_bench_writes_json(tmp_path, capsys):
     out = tmp_path/'sub'/'bench.json'
@@ -324,7 +323,7 @@ def test_cli_bench_writes_json(tmp_path, capsys):
 def test_cli_bench_defaults_and_bad_args(capsys):
     args = _parser().parse_args(['bench'])
     assert (args.device, args.objects, args.size, args.presets, args.paths, args.reps, args.memory) == \
-           ('auto', [1, 3], (480, 864), ['baseline', 'stcn'], ['eager', 'optimised'], 20, 2)
+           (None, [1, 3], (480, 864), ['baseline', 'stcn'], ['eager', 'optimised'], 20, 2)
     assert set(PATHS) >= set(args.paths)
     for bad in (['--size', '48'], ['--presets', 'resnet'], ['--paths', 'warp'], ['--objects', 'two']):
         with pytest.raises(SystemExit): _parser().parse_args(['bench', *bad])
@@ -374,8 +373,7 @@ def test_benchmark_times_trackers_side_by_side():
     with pytest.raises(ValueError): benchmark(('baseline',), (1,), (32, 48), trackers=('kalman',), progress=False)
 
 def test_bench_cli_trackers(tmp_path):
-    ap = argparse.ArgumentParser(); sub = ap.add_subparsers()
-    add_bench_parser(sub)
+    ap = _parser()
     a = ap.parse_args(['bench', '--trackers', 'none', 'cv', '--out', str(tmp_path / 'b.json')])
     assert a.trackers == ['none', 'cv']
     assert ap.parse_args(['bench']).trackers == ['none']

@@ -8,7 +8,8 @@ from trickvos.synthetic import generate_benchmark
 from trickvos.model import load_model, read_model_metadata
 from trickvos.training import (sample_frame_indices, max_skip_at, make_sample, collate_clips, StaticClips, VideoClips,
                                TrainConfig, train_config, SCALES, TRAIN_PRESETS, learning_rate, stage_of, train,
-                               save_checkpoint, load_checkpoint, read_log, add_train_parser, CHECKPOINT)
+                               save_checkpoint, load_checkpoint, read_log, CHECKPOINT)
+from trickvos.cli import build_parser
 from trickvos.model import build_model
 
 TINY = dict(static_iters=2, main_iters=3, batch_size=2, crop=(32, 32), log_every=1, ckpt_every=2, max_objects=2)
@@ -172,7 +173,7 @@ def test_ddp_gloo_two_processes_match_one_process(data, tmp_path):
 
 
 def test_cli_parser(data, tmp_path):
-    p = argparse.ArgumentParser(); add_train_parser(p.add_subparsers())
+    p = build_parser(['train'])
     args = p.parse_args(['train', '--data', str(data), '--out', str(tmp_path / 'r'), '--iters', '1', '1',
                          '--batch-size', '1', '--no-progress'])
     assert args.scale == 'lesson' and args.preset == 'baseline'

@@ -20,6 +20,27 @@ def parse_size(text:str) -> tuple[int, int]:
     if h <= 0 or w <= 0: raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
     return h, w
 
+# %% ../nbs/15_cli.ipynb #2767827b
+def _device_arg(p):
+    p.add_argument('--device', default=None, help='cpu, cuda or cuda:N (default: cuda when available, else cpu)')
+
+def _tracker_arg(p, many=False):
+    from trickvos.parametric_tracker import TRACKERS
+    if many: p.add_argument('--trackers', nargs='+', default=['none'], choices=TRACKERS,
+                            help="Trick 3 trackers to time in the loop; 'none' is the untracked step (default: none)")
+    else: p.add_argument('--tracker', default='none', choices=TRACKERS, help='Trick 3 tracker (default %(default)s)')
+
+def _year_arg(p):
+    p.add_argument('--year', type=int, default=2017, choices=(2016, 2017), help='ImageSets year (default %(default)s)')
+
+def _optimise_arg(p):
+    p.add_argument('--optimise', action='store_true', help="BatchNorm folded, softmax-last memory read; on CUDA also fp16, "
+                   "channels-last and CUDA graphs (labels equal the eager path's up to float rounding)")
+
+def _short_side_arg(p):
+    p.add_argument('--short-side', type=int, default=None, metavar='N',
+                   help='segment at this short side (pixels; masks and scores at full size), e.g. 240 for the showcase models')
+
 # %% ../nbs/15_cli.ipynb #e24d31f8
 def synth(args):
     "Generate the synthetic benchmark into `args.out`."
@@ -60,7 +81,7 @@ def _add_score(sub):
     p.add_argument('--results', type=Path, required=True, help='folder with <sequence>/<frame>.png predictions')
     p.add_argument('--davis', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
     p.add_argument('--set', default='val', help='ImageSets split to score (default %(default)s)')
-    p.add_argument('--year', type=int, default=2017, choices=(2016, 2017), help='ImageSets year (default %(default)s)')
+    _year_arg(p)
     p.add_argument('--out', type=Path, default=None, help='where to write the CSV/JSON tables (default: the results folder)')
     p.set_defaults(func=score)
 
@@ -151,30 +172,124 @@ def _add_demo(sub):
     p.add_argument('--no-model', action='store_true', help='only the floor: skip the shipped models')
     p.set_defaults(func=demo)
 
+# %% ../nbs/15_cli.ipynb #a5aca4f6
+def _add_train(sub, help):
+    from trickvos.training import SCALES, TRAIN_PRESETS, train_command
+    p = sub.add_parser('train', help=help, description='Train a VOS model on a DAVIS-layout (or YouTube-VOS-layout) training split.')
+    p.add_argument('--preset', default='baseline', choices=list(TRAIN_PRESETS), help='network + loss (default %(default)s)')
+    p.add_argument('--data', type=Path, required=True, help='dataset folder (e.g. made by `trickvos synth`)')
+    p.add_argument('--scale', default='lesson', choices=list(SCALES), help='run size (default %(default)s)')
+    p.add_argument('--out', type=Path, required=True, help='run folder')
+    p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint')
+    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--decoder-from', metavar='RUN_DIR', help="Trick 2: initialise the decoder from a finished run's model "
+                   '(needed by --preset trick2 / trick12)')
+    p.add_argument('--model-from', metavar='RUN_DIR', help='control experiment: initialise the whole network from a run')
+    p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help='override the iterations of stage 0 and 2')
+    p.add_argument('--batch-size', type=int, help='override the batch size (per process)')
+    p.add_argument('--workers', type=int, help='DataLoader worker processes')
+    _device_arg(p)
+    p.add_argument('--no-progress', action='store_true', help='no progress bar')
+    p.set_defaults(func=train_command)
+
+def _add_eval(sub, help):
+    from trickvos.evaluation import eval_command
+    p = sub.add_parser('eval', help=help, description='Segment every video of a split from its first mask, score J&F, measure FPS.')
+    p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
+    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
+    p.add_argument('--split', default='val', help='ImageSets split (default %(default)s)')
+    _year_arg(p)
+    p.add_argument('--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)')
+    p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
+    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p)
+    p.set_defaults(func=eval_command)
+
+def _add_segment(sub, help):
+    from trickvos.inference import segment_command
+    p = sub.add_parser('segment', help=help, description='Propagate a first-frame mask through a video (frame folder or video file).')
+    p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
+    p.add_argument('--video', type=Path, required=True, help='folder of jpg/png frames, or a video file (mp4, ...)')
+    p.add_argument('--mask', type=Path, required=True, help="first frame's mask: palette PNG (ids) or grayscale 0/255")
+    p.add_argument('--out', type=Path, required=True, help='folder for the palette PNGs (one per frame)')
+    p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
+    p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
+    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p)
+    p.set_defaults(func=segment_command)
+
+def _add_bench(sub, help):
+    from trickvos.model import PRESETS
+    from trickvos.speed import PATHS, bench_command
+    p = sub.add_parser('bench', help=help, description='Time one frame of propagation (batch 1, fixed memory, I/O excluded) for '
+                       'each preset, object count and path; print a table and write JSON.')
+    _device_arg(p)
+    p.add_argument('--objects', type=int, nargs='+', default=[1, 3], help='object counts (default 1 3)')
+    p.add_argument('--size', type=parse_size, default=(480, 864), help='frame size HxW, padded to multiples of 16 (default 480x864)')
+    p.add_argument('--presets', nargs='+', default=['baseline', 'stcn'], choices=list(PRESETS), help='model presets (default baseline stcn)')
+    p.add_argument('--paths', nargs='+', default=['eager', 'optimised'], choices=list(PATHS), help='paths (default eager optimised)')
+    p.add_argument('--reps', type=int, default=20, help='timed steps per configuration (default %(default)s)')
+    p.add_argument('--warmup', type=int, default=3, help='untimed steps first (default %(default)s)')
+    p.add_argument('--memory', type=int, default=2, help='memory frames for every preset (default %(default)s)')
+    p.add_argument('--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset')
+    p.add_argument('--threads', type=int, default=None, help="CPU threads (default: PyTorch's choice)")
+    _tracker_arg(p, many=True)
+    p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.set_defaults(func=bench_command)
+
+def _add_train_tracker(sub, help):
+    from trickvos.parametric_tracker import TRACKER_FILE, train_tracker
+    p = sub.add_parser('train-tracker', help=help, description='Train the parametric tracker (5-layer GeLU MLP) on boxes of '
+                       'ground-truth masks of a DAVIS-layout split, with the asymmetric penalty.')
+    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
+    p.add_argument('--out', type=Path, required=True, help=f'run folder; the checkpoint is written to OUT/{TRACKER_FILE}')
+    p.add_argument('--split', default='train', help='ImageSets split to train on (default %(default)s)')
+    _year_arg(p)
+    p.add_argument('--steps', type=int, default=3000, help='optimiser steps (default %(default)s)')
+    p.add_argument('--asym', type=float, default=4.0, help='loss weight of box edges that cut the object (default %(default)s)')
+    p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.set_defaults(func=train_tracker)
+
+def _add_reproduce(sub, help):
+    from trickvos.reproduce import REPRODUCE_SCALES, reproduce_command
+    p = sub.add_parser('reproduce', help=help, description='Train, evaluate and tabulate Tables 1 and 2 on the synthetic '
+                       'benchmark; an interrupted run resumes where it stopped.')
+    p.add_argument('--scale', default='lesson', choices=list(REPRODUCE_SCALES), help='run sizes (default %(default)s)')
+    p.add_argument('--data', type=Path, default=None, help='DAVIS-layout dataset (default: generate the synthetic one in OUT/synth)')
+    p.add_argument('--out', type=Path, default=Path('reproduce'), help='output folder (default %(default)s)')
+    p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 at lesson, 0 1 at reference)')
+    _device_arg(p)
+    p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help="override every run's iterations")
+    p.add_argument('--tables', type=int, nargs='+', choices=(1, 2), default=[1, 2],
+                   help='which tables to reproduce (default both; 1 alone skips STCN and the speed benchmark)')
+    p.add_argument('--reuse-shipped', action='store_true',
+                   help="seed 0: copy the shipped reference models that are exactly a planned run instead of training it")
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.set_defaults(func=reproduce_command)
+
 # %% ../nbs/15_cli.ipynb #ec4def17
 SUBCOMMANDS = [_add_synth, _add_score, _add_demo]
 
-# commands whose parsers live in the modules that run them (they import PyTorch): name -> (module, adder, help)
+# commands that import PyTorch: name -> (the function adding its options, help); only the one being run is built in full
 LAZY_COMMANDS = {
-    'train': ('trickvos.training', 'add_train_parser', 'train a model (stage 0 static clips, then 5-frame video clips)'),
-    'eval': ('trickvos.evaluation', 'add_eval_parser', 'run a model over a DAVIS-layout split and score it (J&F, FPS)'),
-    'segment': ('trickvos.inference', 'add_segment_parser', 'segment your own video from a first-frame mask'),
-    'bench': ('trickvos.speed', 'add_bench_parser', 'time per-frame propagation (eager vs optimised, baseline vs STCN)'),
-    'train-tracker': ('trickvos.parametric_tracker', 'add_train_tracker_parser', 'train the parametric box tracker (Trick 3 PT)'),
-    'reproduce': ('trickvos.reproduce', 'add_reproduce_parser', "train and evaluate every run of the paper's Tables 1 and 2 (synthetic benchmark)"),
+    'train': (_add_train, 'train a model (stage 0 static clips, then 5-frame video clips)'),
+    'eval': (_add_eval, 'run a model over a DAVIS-layout split and score it (J&F, FPS)'),
+    'segment': (_add_segment, 'segment your own video from a first-frame mask'),
+    'bench': (_add_bench, 'time per-frame propagation (eager vs optimised, baseline vs STCN)'),
+    'train-tracker': (_add_train_tracker, 'train the parametric box tracker (Trick 3 PT)'),
+    'reproduce': (_add_reproduce, "train and evaluate every run of the paper's Tables 1 and 2 (synthetic benchmark)"),
 }
 
 def build_parser(argv=None) -> argparse.ArgumentParser:
     "The `trickvos` argument parser; only the module of the command named in `argv` is imported."
-    import importlib
     from trickvos import __version__
     p = argparse.ArgumentParser(prog='trickvos', description='TrickVOS: a bag of tricks for video object segmentation.')
     p.add_argument('--version', action='version', version=f'trickvos {__version__}')
     sub = p.add_subparsers(dest='command', metavar='COMMAND')
     for add in SUBCOMMANDS: add(sub)
     wanted = next((a for a in (argv or []) if not a.startswith('-')), None)
-    for name, (module, adder, help) in LAZY_COMMANDS.items():
-        if name == wanted: getattr(importlib.import_module(module), adder)(sub)
+    for name, (add, help) in LAZY_COMMANDS.items():
+        if name == wanted: add(sub, help)
         else: sub.add_parser(name, help=help, add_help=False)
     return p
 

@@ -7,7 +7,8 @@ Docs: https://trickvos.github.io/trickvos/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #e4fcb48b
 from __future__ import annotations
-import json
+import hashlib, json, os
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 import numpy as np
@@ -15,7 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['DAVIS_PALETTE', 'VOID', 'IMAGE_EXTS', 'VOSDataError', 'davis_palette', 'read_label_png', 'write_label_png', 'Video',
-           'load_davis', 'load_youtube_vos', 'overlay_mask', 'show_frames', 'show_video', 'write_predictions']
+           'load_davis', 'load_youtube_vos', 'overlay_mask', 'show_frames', 'show_video', 'write_predictions',
+           'atomic_write', 'file_sha256']
 
 # %% ../nbs/00_data.ipynb #152f8d34
 class VOSDataError(ValueError):
@@ -324,3 +326,20 @@ def write_predictions(out_dir, name, labels, frame_names=None):
     folder = Path(out_dir)/name
     for n, l in zip(names, labels): write_label_png(folder/f'{n}.png', l)
     return folder
+
+# %% ../nbs/00_data.ipynb #c86b5b85
+@contextmanager
+def atomic_write(path):
+    "Yield a temporary path next to `path`; when the block ends without error it replaces `path` (else it is removed)."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + '.tmp')
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+def file_sha256(path):
+    "Hex SHA-256 of a file's bytes."
+    with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()

@@ -14,10 +14,9 @@ from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_
 from .metrics import evaluate_results, format_tables
 from .model import load_model
 from .inference import InferenceCore, resolve_device, propagate
-from .parametric_tracker import TRACKERS
 
 # %% auto #0
-__all__ = ['davis_subset', 'evaluate_model', 'eval_command', 'add_eval_parser']
+__all__ = ['davis_subset', 'evaluate_model', 'eval_command']
 
 # %% ../nbs/11_evaluation.ipynb #bd791ec9
 def davis_subset(root, names, year=2017, split='val', out=None, resolution='480p'):
@@ -80,22 +79,3 @@ def eval_command(args):
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")
     return 0
-
-def add_eval_parser(subparsers):
-    "Add `trickvos eval` to an argparse subparsers object."
-    p = subparsers.add_parser('eval', help='evaluate a checkpoint on a DAVIS-layout dataset (J&F, FPS)',
-                              description='Segment every video of a split from its first mask, score J&F, measure FPS.')
-    p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
-    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
-    p.add_argument('--split', default='val', help='ImageSets split (default %(default)s)')
-    p.add_argument('--year', type=int, default=2017, choices=(2016, 2017), help='ImageSets year (default %(default)s)')
-    p.add_argument('--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)')
-    p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
-    p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
-    p.add_argument('--tracker', default='none', choices=TRACKERS, help='Trick 3 tracker (default %(default)s)')
-    p.add_argument('--short-side', type=int, default=None, metavar='N',
-                   help='segment at this short side (pixels), scoring at full size; e.g. 240 for DAVIS 480p')
-    p.add_argument('--optimise', action='store_true', help='BatchNorm folded, softmax-last memory read; on CUDA also fp16, '
-                   'channels-last and CUDA graphs (labels equal the eager path\'s up to float rounding)')
-    p.set_defaults(func=eval_command)
-    return p

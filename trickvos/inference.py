@@ -18,12 +18,12 @@ from tqdm.auto import tqdm
 from .data import (IMAGE_EXTS, VOID, VOSDataError, _list_files, _open_image, overlay_mask, read_label_png,
                            write_predictions)
 from .model import is_permanent, load_model
-from .parametric_tracker import TRACKERS, make_tracker
+from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
            'resolve_device', 'filter_with_tracker', 'frame_step', 'InferenceCore', 'working_size', 'propagate',
-           'segment_video', 'read_video', 'write_overlay_video', 'segment_command', 'add_segment_parser']
+           'segment_video', 'read_video', 'write_overlay_video', 'segment_command']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -304,22 +304,3 @@ def segment_command(args):
     if args.overlay:
         print(f'overlay video: {write_overlay_video(args.overlay, frames, labels, args.fps)}')
     return 0
-
-def add_segment_parser(subparsers):
-    "Add `trickvos segment` to an argparse subparsers object."
-    p = subparsers.add_parser('segment', help='segment your own video from a first-frame mask',
-                              description='Propagate a first-frame mask through a video (frame folder or video file).')
-    p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
-    p.add_argument('--video', type=Path, required=True, help='folder of jpg/png frames, or a video file (mp4, ...)')
-    p.add_argument('--mask', type=Path, required=True, help="first frame's mask: palette PNG (ids) or grayscale 0/255")
-    p.add_argument('--out', type=Path, required=True, help='folder for the palette PNGs (one per frame)')
-    p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
-    p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
-    p.add_argument('--device', default=None, help='cuda, cpu, ... (default: cuda when available)')
-    p.add_argument('--tracker', default='none', choices=TRACKERS, help='Trick 3 tracker (default %(default)s)')
-    p.add_argument('--short-side', type=int, default=None, metavar='N',
-                   help='segment at this short side (pixels; masks come back at full size), e.g. 240 for the showcase models')
-    p.add_argument('--optimise', action='store_true', help='BatchNorm folded, softmax-last memory read; on CUDA also fp16, '
-                   'channels-last and CUDA graphs (labels equal the eager path\'s up to float rounding)')
-    p.set_defaults(func=segment_command)
-    return p

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 from .backbone import MobileNetV2Encoder, TAP_CHANNELS, load_imagenet_weights
+from .data import atomic_write
 
 # %% auto #0
 __all__ = ['PRESETS', 'AFFINITIES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'MODEL_FILE', 'WEIGHTS_DIR', 'ModelConfig', 'is_permanent',
@@ -309,9 +310,7 @@ def save_model(model, path, **metadata):
     header = {'format': 'trickvos-model-1', 'config': json.dumps(asdict(model.config))}
     header.update({k: json.dumps(v) for k, v in metadata.items()})
     tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tmp = path.with_name(path.name + '.tmp')
-    save_file(tensors, str(tmp), metadata=header)
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp: save_file(tensors, str(tmp), metadata=header)
     return path
 
 def _model_file(path):

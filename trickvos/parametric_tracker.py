@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/parametric_tracker.html.md"""
 
 # %% ../nbs/09_parametric_tracker.ipynb #dc941698
 from __future__ import annotations
-import argparse, math
+import math
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -21,8 +21,7 @@ from .tracker import ConstantVelocityTracker, masks_to_boxes, label_probs, clip_
 __all__ = ['TRACKER_FILE', 'TRACKERS', 'BoxTrack', 'box_trajectories', 'normalise_motion', 'denormalise_motion', 'motion_pairs',
            'MotionMLPConfig', 'MotionMLP', 'edge_errors', 'asymmetric_box_loss', 'fit_motion_mlp',
            'shipped_tracker_path', 'save_motion_mlp', 'read_tracker_metadata', 'load_motion_mlp', 'ParametricTracker',
-           'make_tracker', 'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker',
-           'add_train_tracker_parser']
+           'make_tracker', 'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker']
 
 # %% ../nbs/09_parametric_tracker.ipynb #c172a4f9
 class BoxTrack(NamedTuple):
@@ -248,19 +247,3 @@ def train_tracker(args):
     meta = read_tracker_metadata(path)
     print(f"wrote {path} ({meta['pairs']} motion pairs from {meta['tracks']} tracks, final loss {meta['final_loss']:.4f})")
     return 0
-
-def add_train_tracker_parser(subparsers):
-    "Add `train-tracker` to a `trickvos` argument parser's subparsers."
-    p = subparsers.add_parser('train-tracker', help='train the Trick 3 parametric tracker on ground-truth boxes',
-                              description='Train the parametric tracker (5-layer GeLU MLP) on boxes of ground-truth masks '
-                                          'of a DAVIS-layout split, with the asymmetric penalty.')
-    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
-    p.add_argument('--out', type=Path, required=True, help=f'run folder; the checkpoint is written to OUT/{TRACKER_FILE}')
-    p.add_argument('--split', default='train', help='ImageSets split to train on (default %(default)s)')
-    p.add_argument('--year', type=int, default=2017, choices=(2016, 2017), help='ImageSets year (default %(default)s)')
-    p.add_argument('--steps', type=int, default=3000, help='optimiser steps (default %(default)s)')
-    p.add_argument('--asym', type=float, default=4.0, help='loss weight of box edges that cut the object (default %(default)s)')
-    p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    p.set_defaults(func=train_tracker)
-    return p

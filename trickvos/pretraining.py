@@ -7,10 +7,11 @@ Docs: https://trickvos.github.io/trickvos/decoder_pretraining.html.md"""
 
 # %% ../nbs/07_decoder_pretraining.ipynb #44dcd77a
 from __future__ import annotations
-import hashlib, warnings
+import warnings
 from pathlib import Path
 import torch
 from .model import load_model, read_model_metadata, _model_file
+from .data import file_sha256
 
 # %% auto #0
 __all__ = ['PARTS', 'part_keys', 'decoder_table', 'init_from_donor']
@@ -29,12 +30,6 @@ def decoder_table(model):
     return [(k, tuple(state[k].shape), state[k].numel()) for k in part_keys(state, 'decoder')]
 
 # %% ../nbs/07_decoder_pretraining.ipynb #7c45b563
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
-
 def init_from_donor(model, source, part='decoder', expect_preset=None):
     "Copy `part` ('decoder' or 'all') of the model saved at `source` into `model`, in place; returns the donor record."
     file = _model_file(source)
@@ -54,5 +49,5 @@ def init_from_donor(model, source, part='decoder', expect_preset=None):
     if expect_preset is not None and preset != expect_preset:
         warnings.warn(f'donor {file} was trained with preset {preset!r}, not {expect_preset!r}')
     if not complete: warnings.warn(f'donor {file} comes from a run that had not finished (step {meta.get("step")})')
-    return dict(source=str(file.resolve()), sha256=_sha256(file), part=part, tensors=len(keys),
+    return dict(source=str(file.resolve()), sha256=file_sha256(file), part=part, tensors=len(keys),
                 preset=preset, step=meta.get('step'), scale=meta.get('scale'), complete=complete)

@@ -19,8 +19,7 @@ __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS
            'paper_table1', 'paper_rows', 'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits',
            'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves',
            'per_object', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta',
-           'delta_table', 'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command',
-           'add_reproduce_parser']
+           'delta_table', 'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -141,10 +140,8 @@ REPRODUCE_SCALES = {
 # %% ../nbs/12_ablation.ipynb #9c58109e
 def _write_json(path, obj):
     "Write JSON atomically (a half-written file never looks finished)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=1) + '\n')
-    os.replace(tmp, path)
+    from trickvos.data import atomic_write
+    with atomic_write(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + '\n')
 
 def _global(scores):
     "{'J&F', 'J', 'F'} of a DavisScores."
@@ -541,7 +538,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
     from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, TrainConfig
     default = asdict(TrainConfig())                         # fields newer than a record hold their defaults there
-    from trickvos.pretraining import _sha256
+    from trickvos.data import file_sha256
     if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
     synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast
     planned = set(p for _, p, _ in table_rows(tables))
@@ -559,7 +556,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
         if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue  # made as reproduce makes its own
         if donor:
             donor_model = run_dir(ctx, seed, donor) / MODEL_FILE
-            if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != _sha256(donor_model): continue
+            if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != file_sha256(donor_model): continue
         run.mkdir(parents=True)
         shutil.copyfile(WEIGHTS_DIR / f'{name}.safetensors', run / MODEL_FILE)
         _write_json(run / 'config.json', dict(train=rec['config'], model=asdict(PRESETS[TRAIN_PRESETS[preset][0]]),
@@ -588,22 +585,3 @@ def reproduce_command(args):
     print('\n'.join((Path(args.out) / f'table{t}.md').read_text() for t in sorted(set(args.tables))))
     print(f"{res['seconds']:.0f} s of steps in all; tables and results.json in {args.out}")
     return 0
-
-def add_reproduce_parser(subparsers):
-    "Add `trickvos reproduce` to an argparse subparsers object."
-    p = subparsers.add_parser('reproduce', help="train and evaluate every run of the paper's Tables 1 and 2 (synthetic)",
-                              description='Train, evaluate and tabulate Tables 1 and 2 on the synthetic benchmark; '
-                                          'an interrupted run resumes where it stopped.')
-    p.add_argument('--scale', default='lesson', choices=list(REPRODUCE_SCALES), help='run sizes (default %(default)s)')
-    p.add_argument('--data', type=Path, default=None, help='DAVIS-layout dataset (default: generate the synthetic one in OUT/synth)')
-    p.add_argument('--out', type=Path, default=Path('reproduce'), help='output folder (default %(default)s)')
-    p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 at lesson, 0 1 at reference)')
-    p.add_argument('--device', default=None, help='cpu, cuda, ... (default: cuda when available)')
-    p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help="override every run's iterations")
-    p.add_argument('--tables', type=int, nargs='+', choices=(1, 2), default=[1, 2],
-                   help='which tables to reproduce (default both; 1 alone skips STCN and the speed benchmark)')
-    p.add_argument('--reuse-shipped', action='store_true',
-                   help="seed 0: copy the shipped reference models that are exactly a planned run instead of training it")
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    p.set_defaults(func=reproduce_command)
-    return p

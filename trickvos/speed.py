@@ -15,13 +15,14 @@ import torch.nn.functional as F
 from .model import AFFINITIES, PRESETS, VOSModel, build_model, load_model, memory_softmax, read_out
 from .inference import filter_with_tracker, frame_step, resolve_device, _sync
 from .parametric_tracker import TRACKERS
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # %% auto #0
 __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
            'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
            'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
            'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_filter', 'time_interleaved', 'benchmark',
-           'format_table', 'bench_command', 'add_bench_parser']
+           'format_table', 'bench_command']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
@@ -106,14 +107,8 @@ def fold_conv_bn(conv, bn):
         raise TypeError(f'expected Conv2d and BatchNorm2d, got {type(conv).__name__} and {type(bn).__name__}')
     if not bn.track_running_stats: raise ValueError('this BatchNorm keeps no running statistics (it normalises by the batch): nothing to fold')
     if bn.num_features != conv.out_channels: raise ValueError(f'BatchNorm of {bn.num_features} channels after a conv of {conv.out_channels}')
-    w = conv.weight.detach()
-    scale = (bn.weight.detach().double() if bn.affine else 1) / torch.sqrt(bn.running_var.double() + bn.eps)
-    shift = bn.bias.detach().double() if bn.affine else 0
-    b = conv.bias.detach().double() if conv.bias is not None else 0
-    fused = copy.deepcopy(conv)
-    fused.weight = nn.Parameter((w.double() * scale.view(-1, 1, 1, 1)).to(w.dtype), requires_grad=False)
-    fused.bias = nn.Parameter(((b - bn.running_mean.double()) * scale + shift).to(w.dtype), requires_grad=False)
-    return fused
+    fused = fuse_conv_bn_eval(copy.deepcopy(conv).eval(), copy.deepcopy(bn).eval())    # PyTorch's own folding
+    return fused.requires_grad_(False)
 
 def fold_batchnorm(model):
     "A deep copy of `model` in eval mode with every Conv2d -> BatchNorm2d pair of a Sequential folded into the conv."
@@ -486,26 +481,3 @@ def bench_command(args):
         out.write_text(json.dumps({'torch': torch.__version__, 'rows': rows}, indent=1))
         print(f'rows written to {out}')
     return 0
-
-def add_bench_parser(subparsers):
-    "Add `trickvos bench` to an argparse subparsers object."
-    from trickvos.cli import parse_size
-    p = subparsers.add_parser('bench', help='time per-frame propagation, eager vs optimised',
-                              description='Time one frame of propagation (batch 1, fixed memory, I/O excluded) for each '
-                                          'preset, object count and path; print a table and write JSON.')
-    p.add_argument('--device', default='auto', help="cpu, cuda or cuda:N (default: cuda if available, else cpu)")
-    p.add_argument('--objects', type=int, nargs='+', default=[1, 3], help='object counts (default 1 3)')
-    p.add_argument('--size', type=parse_size, default=(480, 864), help='frame size HxW, padded to multiples of 16 (default 480x864)')
-    p.add_argument('--presets', nargs='+', default=['baseline', 'stcn'], choices=list(PRESETS), help='model presets (default baseline stcn)')
-    p.add_argument('--paths', nargs='+', default=['eager', 'optimised'], choices=list(PATHS), help='paths (default eager optimised)')
-    p.add_argument('--reps', type=int, default=20, help='timed steps per configuration (default %(default)s)')
-    p.add_argument('--warmup', type=int, default=3, help='untimed steps first (default %(default)s)')
-    p.add_argument('--memory', type=int, default=2, help='memory frames for every preset (default %(default)s)')
-    p.add_argument('--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset')
-    p.add_argument('--threads', type=int, default=None, help='CPU threads (default: PyTorch\'s choice)')
-    p.add_argument('--trackers', nargs='+', default=['none'], choices=TRACKERS,
-                   help="Trick 3 trackers to time in the loop; 'none' is the untracked step (default: none)")
-    p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
-    p.set_defaults(func=bench_command)
-    return p

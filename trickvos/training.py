@@ -14,7 +14,7 @@ import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
-from .data import VOID, load_davis, load_youtube_vos, VOSDataError
+from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write
 from .synthetic import static_clip
 from .model import PRESETS, build_model, save_model, MODEL_FILE
 from .losses import LOSS_PRESETS, vos_loss
@@ -24,7 +24,7 @@ __all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS
            'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'train_config',
            'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'init_distributed',
            'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots',
-           'add_train_parser']
+           'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -261,9 +261,7 @@ def save_checkpoint(path, model, optimizer, step, seconds):
     model = getattr(model, 'module', model)
     state = dict(model=model.state_dict(), optimizer=optimizer.state_dict(), step=step, seconds=seconds,
                  torch_rng=torch.get_rng_state())
-    tmp = Path(path).with_name(Path(path).name + '.tmp')
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    with atomic_write(path) as tmp: torch.save(state, tmp)
 
 def load_checkpoint(path, model, optimizer=None):
     "Restore a training state (no pickled code is run); returns (step, seconds)."
@@ -308,10 +306,8 @@ def _read_rows(path):
 LOG_FIELDS = ['step', 'stage', 'lr', 'max_skip', 'loss', 'ce', 'ce_plain', 'ssim', 'iou', 'p', 'grad_norm', 'seconds']
 
 def _write_rows(path, rows):
-    tmp = Path(path).with_name(Path(path).name + '.tmp')
-    with open(tmp, 'w', newline='') as f:
+    with atomic_write(path) as tmp, open(tmp, 'w', newline='') as f:
         w = csv.DictWriter(f, LOG_FIELDS, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
-    os.replace(tmp, path)
 
 def _prepare_run(out, cfg, data, resume):
     "Create or check the run folder; returns the checkpoint path if resuming from one."
@@ -358,8 +354,7 @@ class LearningCurve:
         m.train()
         row['seconds'] = round(time.perf_counter() - t0, 1)
         self.rows.append(row)
-        tmp = self.path.with_name(self.path.name + '.tmp')
-        tmp.write_text(json.dumps(self.rows, indent=1)); os.replace(tmp, self.path)
+        with atomic_write(self.path) as tmp: tmp.write_text(json.dumps(self.rows, indent=1))
         return row
 
 # %% ../nbs/06_training.ipynb #a38386df
@@ -459,27 +454,8 @@ def plt_subplots(figsize=(6, 3)):
     return plt.subplots(figsize=figsize)
 
 # %% ../nbs/06_training.ipynb #0dbd8011
-def add_train_parser(sub):
-    "Register `trickvos train`."
-    p = sub.add_parser('train', help='train a model (stage 0 static clips, then 5-frame video clips)',
-                       description='Train a VOS model on a DAVIS-layout (or YouTube-VOS-layout) training split.')
-    p.add_argument('--preset', default='baseline', choices=list(TRAIN_PRESETS), help='network + loss (default %(default)s)')
-    p.add_argument('--data', type=Path, required=True, help='dataset folder (e.g. made by `trickvos synth`)')
-    p.add_argument('--scale', default='lesson', choices=list(SCALES), help='run size (default %(default)s)')
-    p.add_argument('--out', type=Path, required=True, help='run folder')
-    p.add_argument('--resume', action='store_true', help='continue the run in --out from its checkpoint')
-    p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--decoder-from', metavar='RUN_DIR', help="Trick 2: initialise the decoder from a finished run's model "
-                   '(needed by --preset trick2 / trick12)')
-    p.add_argument('--model-from', metavar='RUN_DIR', help='control experiment: initialise the whole network from a run')
-    p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help='override the iterations of stage 0 and 2')
-    p.add_argument('--batch-size', type=int, help='override the batch size (per process)')
-    p.add_argument('--workers', type=int, help='DataLoader worker processes')
-    p.add_argument('--device', help='cpu, cuda, cuda:1 ... (default: cuda if available)')
-    p.add_argument('--no-progress', action='store_true', help='no progress bar')
-    p.set_defaults(func=_train_cli)
-
-def _train_cli(args):
+def train_command(args):
+    "`trickvos train` (options in 15_cli): a config from the preset, scale and overrides, then `train`."
     over = dict(seed=args.seed, decoder_from=args.decoder_from, model_from=args.model_from)
     if args.iters: over.update(static_iters=args.iters[0], main_iters=args.iters[1])
     if args.batch_size: over['batch_size'] = args.batch_size
