@@ -58,7 +58,11 @@ def test_read_binary_modes(tmp_path):
 
 def test_read_rejects_gray_values_outside_0_255(tmp_path):
     Image.fromarray(np.array([[0, 128, 255]], np.uint8)).save(tmp_path/'soft.png')
-    with pytest.raises(VOSDataError, match=r'soft\.png.*\[128\].*outside'): read_label_png(tmp_path/'soft.png')
+    with pytest.raises(VOSDataError, match=r'soft\.png.*\[128, 255\].*0/255'): read_label_png(tmp_path/'soft.png')
+    Image.fromarray(np.array([[0, 1], [1, 0]], np.uint8)).save(tmp_path/'01.png')          # 0/1 grayscale: accepted
+    assert read_label_png(tmp_path/'01.png').tolist() == [[0, 1], [1, 0]]
+    Image.fromarray(np.array([[0, 1], [255, 0]], np.uint8)).save(tmp_path/'mixed.png')     # 1 and 255: ambiguous
+    with pytest.raises(VOSDataError, match=r'mixed\.png'): read_label_png(tmp_path/'mixed.png')
 
 @pytest.mark.parametrize('mode', ['RGB', 'RGBA', 'I;16'])
 def test_read_rejects_non_label_modes(tmp_path, mode):
@@ -94,7 +98,11 @@ def test_load_davis2017(tmp_path):
 def test_load_davis_lists_order_and_custom_split(tmp_path):
     root = make_davis(tmp_path, {'a': (3, 1), 'b': (3, 1), 'c': (3, 1)}, splits={'val_unseen': ['c', 'a']})
     assert [v.name for v in load_davis(root, split='val_unseen')] == ['c', 'a']
-    assert [v.name for v in load_davis(root, split='val_seen')] == ['a', 'b', 'c']  # no list: every folder
+    with pytest.raises(VOSDataError, match="no split 'val_seen'.*the splits here: 2017/val_unseen"):   # misspelt or absent split
+        load_davis(root, split='val_seen')
+    import shutil; shutil.rmtree(root/'ImageSets')
+    assert [v.name for v in load_davis(root, split='val_seen')] == ['a', 'b', 'c']  # no ImageSets at all: every folder
+    root = make_davis(tmp_path/'again', {'a': (3, 1), 'b': (3, 1), 'c': (3, 1)}, splits={'val_unseen': ['c', 'a']})
     assert [v.name for v in load_davis(root, sequences=['b'])] == ['b']
     assert [v.name for v in load_davis(root, year='2017', split='val_unseen')] == ['c', 'a']  # year as text
 
@@ -108,7 +116,7 @@ def test_load_davis_zip_parent_and_2016_line_format(tmp_path):
 
 def test_davis2016_binarises_multi_object_masks(tmp_path):
     root = make_davis(tmp_path, {'bear': (4, 3)}, splits={'val': ['bear']})
-    (v16,), (v17,) = load_davis(root, year=2016), load_davis(root, year=2017)
+    (v16,), (v17,) = load_davis(root, year=2016, sequences=['bear']), load_davis(root, year=2017)
     assert v17.object_ids == [1, 2, 3] and v16.object_ids == [1]
     assert ((v16.mask(1) == 1) == (v17.mask(1) > 0)).all()
 
@@ -311,3 +319,32 @@ def test_show_frames_and_video(tmp_path):
     fig2 = show_frames([v.frame(0)], titles=['x'])
     assert (fig2.axes[0].images[0].get_array() == v.frame(0)).all()
     plt.close('all')
+
+
+# --- issue 16: names, orders and splits that once went wrong silently ---
+
+def test_frames_in_natural_order(tmp_path):
+    "ffmpeg's frame%d.jpg: frame2 comes before frame10 (it was read 1, 10, 11, 2, ...)."
+    from trickvos.data import _list_files
+    for i in (1, 2, 10, 11, 3): (tmp_path/f'frame{i}.jpg').touch()
+    (tmp_path/'00005.jpg').touch(); (tmp_path/'00010.jpg').touch()
+    assert [p.stem for p in _list_files(tmp_path, ('.jpg',))] == ['00005', '00010', 'frame1', 'frame2', 'frame3', 'frame10', 'frame11']
+
+def test_imagesets_names_with_spaces_and_bom(tmp_path):
+    root = make_davis(tmp_path, {'black swan': (3, 1), 'dog': (3, 1)})
+    (root/'ImageSets'/'2017').mkdir(parents=True)
+    (root/'ImageSets'/'2017'/'val.txt').write_bytes('\ufeffblack swan\r\ndog\n'.encode('utf-8'))
+    assert [v.name for v in load_davis(root)] == ['black swan', 'dog']
+
+@pytest.mark.parametrize('bad', ['..', '../x', '/etc', 'a/b', '.', ''])
+def test_sequence_names_cannot_escape(tmp_path, bad):
+    from trickvos.data import write_predictions
+    root = make_davis(tmp_path/'d', {'a': (3, 1)})
+    with pytest.raises(VOSDataError, match='bad sequence name'): load_davis(root, sequences=[bad])
+    (root/'ImageSets'/'2017').mkdir(parents=True)
+    (root/'ImageSets'/'2017'/'val.txt').write_text(f'a\n{bad}\n')
+    if bad.strip() and not bad.startswith('/'):                           # empty: skipped; '/...': DAVIS 2016's line format
+        with pytest.raises(VOSDataError, match='bad sequence name'): load_davis(root)
+    with pytest.raises(VOSDataError, match='bad sequence name'):
+        write_predictions(tmp_path/'out', bad, np.zeros((1, 4, 4), np.uint8))
+    assert not (tmp_path/'x').exists() and not (tmp_path/'out').exists()

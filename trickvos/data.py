@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/data.html.md"""
 
 # %% ../nbs/00_data.ipynb #e4fcb48b
 from __future__ import annotations
-import hashlib, json, os
+import hashlib, json, os, re
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -16,8 +16,8 @@ from PIL import Image, UnidentifiedImageError
 
 # %% auto #0
 __all__ = ['DAVIS_PALETTE', 'VOID', 'IMAGE_EXTS', 'VOSDataError', 'davis_palette', 'read_label_png', 'write_label_png', 'Video',
-           'load_davis', 'load_youtube_vos', 'overlay_mask', 'show_frames', 'show_video', 'write_predictions',
-           'atomic_write', 'file_sha256']
+           'check_sequence_name', 'load_davis', 'load_youtube_vos', 'overlay_mask', 'show_frames', 'show_video',
+           'write_predictions', 'atomic_write', 'file_sha256']
 
 # %% ../nbs/00_data.ipynb #152f8d34
 class VOSDataError(ValueError):
@@ -52,16 +52,17 @@ def _open_image(path, load=True):
 
 # %% ../nbs/00_data.ipynb #79efb737
 def read_label_png(path, binary=None):
-    "Read a mask PNG as uint8 (H,W) labels: palette -> its indices, grayscale {0,255} -> {0,1}."
+    "Read a mask PNG as uint8 (H,W) labels: palette -> its indices, grayscale {0,255} -> {0,1}, grayscale {0,1} as is."
     im = _open_image(path)
     if im.mode in ('P', '1'): labels = np.array(im, dtype=np.uint8)
     elif im.mode == 'L':
         labels = np.array(im, dtype=np.uint8)
         if binary is not False:
-            bad = np.flatnonzero(np.bincount(labels.ravel(), minlength=256)[1:255]) + 1
-            if bad.size: raise VOSDataError(path, f'grayscale mask has values {bad[:5].tolist()} outside {{0, 255}} '
-                                                   '(DAVIS 2016 masks are 0 = background, 255 = object)')
-            labels = labels // 255
+            used = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
+            if set(used) <= {0, 255}: labels = labels // 255        # DAVIS 2016: 0 = background, 255 = object
+            elif not set(used) <= {0, 1}:                           # 0/1 masks (which DAVIS's evaluation also reads) pass
+                raise VOSDataError(path, f'grayscale mask has values {[int(v) for v in used if v][:5]}; a binary mask is '
+                                   '0/255 (DAVIS 2016) or 0/1, and more objects need a palette PNG')
     else: raise VOSDataError(path, f"mask is a {im.mode!r} image; expected a palette ('P') or grayscale ('L') PNG")
     if binary: labels = np.where(labels == VOID, VOID, labels > 0).astype(np.uint8)
     return labels
@@ -83,8 +84,9 @@ def write_label_png(path, labels):
 
 # %% ../nbs/00_data.ipynb #b86732a1
 def _frame_key(p):
-    "Sort frames by number when their names are numbers (00005 < 00010), else by name."
-    return (0, int(p.stem), p.name) if p.stem.isdigit() else (1, 0, p.name)
+    "Natural order: the numbers inside names compare as numbers (frame2 < frame10, 00005 < 00010), the rest as text."
+    parts = re.split(r'(\d+)', p.stem)                      # text, number, text, number, ...: same kinds line up
+    return tuple(int(t) if i % 2 else t for i, t in enumerate(parts)), p.name
 
 def _list_files(folder, exts):
     "Files in `folder` with one of the extensions `exts`, in frame order."
@@ -202,13 +204,21 @@ class Video:
         return np.stack([self.mask(i) for i in range(len(self))])
 
 # %% ../nbs/00_data.ipynb #45192238
+def check_sequence_name(name, source=None):
+    "`name` if it is a plain folder name; a sequence name holding '..', a path separator or nothing is refused."
+    name = str(name)
+    if name.strip() in ('', '.', '..') or '/' in name or '\\' in name or os.sep in name or Path(name).is_absolute():
+        raise VOSDataError(source or name, f'bad sequence name {name!r}: a sequence is one folder name, without "..", '
+                           '"/" or "\\" (it must not reach outside the dataset or the output folder)')
+    return name
+
 def _read_sequence_list(path):
-    "Sequence names from an ImageSets txt: one name a line, or DAVIS 2016's '/JPEGImages/480p/<seq>/00000.jpg ...' lines."
+    "Sequence names from an ImageSets txt: one name a line (spaces kept), or DAVIS 2016's '/JPEGImages/480p/<seq>/00000.jpg ...' lines."
     names = []
-    for line in Path(path).read_text().splitlines():
-        tok = line.split()[0] if line.split() else ''
-        if '/' in tok: tok = Path(tok).parent.name
-        if tok and tok not in names: names.append(tok)
+    for line in Path(path).read_text(encoding='utf-8-sig').splitlines():    # -sig: a BOM from Windows editors is dropped
+        name = line.strip()
+        if name.startswith('/'): name = Path(name.split()[0]).parent.name    # DAVIS 2016: '/JPEGImages/480p/<seq>/00000.jpg /Annotations/...'
+        if name and name not in names: names.append(check_sequence_name(name, path))
     return names
 
 def _davis_root(root):
@@ -227,9 +237,13 @@ def load_davis(root, year=2017, split='val', resolution='480p', sequences=None, 
     if sequences is None:
         lists = [root/'ImageSets'/str(year)/f'{split}.txt', root/'ImageSets'/resolution/f'{split}.txt']
         lst = next((p for p in lists if p.is_file()), None)
+        have = sorted(f'{p.parent.name}/{p.stem}' for p in (root/'ImageSets').glob('*/*.txt'))
+        if lst is None and have:                           # ImageSets exists: a split it does not list is a mistake
+            raise VOSDataError(root/'ImageSets', f'no split {split!r} for year {year} (no {year}/{split}.txt or '
+                               f'{resolution}/{split}.txt); the splits here: {", ".join(have)}')
         sequences = _read_sequence_list(lst) if lst else sorted(p.name for p in jpeg.iterdir() if p.is_dir())
         if not sequences: raise VOSDataError(lst or jpeg, 'no sequences found')
-    else: lst = None
+    else: lst, sequences = None, [check_sequence_name(s) for s in sequences]
     videos = []
     for s in sequences:
         fdir, adir = jpeg/s, ann/s
@@ -320,6 +334,7 @@ def write_predictions(out_dir, name, labels, frame_names=None):
     "Write (T,H,W) label maps as `out_dir/name/<frame>.png` DAVIS palette PNGs; never inside a dataset folder."
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
+    check_sequence_name(name, out_dir)
     labels = list(labels)
     names = [f'{i:05d}' for i in range(len(labels))] if frame_names is None else [Path(str(n)).stem for n in frame_names]
     if len(names) != len(labels): raise ValueError(f'{len(labels)} label maps but {len(names)} frame names')
