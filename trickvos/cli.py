@@ -213,6 +213,7 @@ def _add_segment(sub, help):
     p.add_argument('--out', type=Path, required=True, help='folder for the palette PNGs (one per frame)')
     p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
     p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
+    p.add_argument('--overwrite', action='store_true', help="replace the PNGs already in --out and an existing --overlay")
     _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p)
     p.set_defaults(func=segment_command)
 
@@ -300,7 +301,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command is None: parser.print_help(); return 2
     try: rc = args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
+    except (ValueError, OSError) as e:                     # bad input, missing/existing files, a folder that is a file ...
         print(f"trickvos {args.command}: error: {e}", file=sys.stderr)
         return 1
     return rc if isinstance(rc, int) else 0

@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 
 # %% ../nbs/10_inference.ipynb #4eabeeb9
 from __future__ import annotations
-import time
+import os, time
 from functools import partial
 from pathlib import Path
 import cv2
@@ -15,15 +15,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .data import (IMAGE_EXTS, VOID, VOSDataError, _list_files, _open_image, overlay_mask, read_label_png,
-                           write_predictions)
-from .model import is_permanent, load_model
+from .data import (IMAGE_EXTS, VOID, VOSDataError, _inside_dataset, _list_files, _open_image, overlay_mask,
+                           read_label_png, write_predictions)
+from .model import is_permanent, load_model, resolve_device
 from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'resolve_device', 'filter_with_tracker', 'frame_step', 'InferenceCore', 'working_size', 'propagate',
-           'segment_video', 'read_video', 'write_overlay_video', 'segment_command']
+           'check_frame_memory', 'filter_with_tracker', 'frame_step', 'InferenceCore', 'working_size', 'propagate',
+           'segment_video', 'read_video', 'write_overlay_video', 'check_segment_outputs', 'segment_command']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -69,24 +69,24 @@ def labels_to_probs(m, ids):
     return torch.from_numpy(np.stack([m == o for o in ids])).float() if ids else torch.zeros(0, *m.shape)
 
 # %% ../nbs/10_inference.ipynb #582733ab
-def resolve_device(device=None):
-    "torch.device for None or 'auto' (CUDA if present), 'cpu', 'cuda', 'cuda:N', with a clear error when CUDA is absent."
-    if device is None or device == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    try: dev = torch.device(device)
-    except (RuntimeError, TypeError): raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
-    if dev.type == 'cuda':
-        if not torch.cuda.is_available():
-            build = f'CUDA {torch.version.cuda}' if torch.version.cuda else 'a CPU-only build'
-            raise ValueError(f'device {str(device)!r}: CUDA is not available here (torch {torch.__version__}, {build}, '
-                             f'no GPU visible); use --device cpu')
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise ValueError(f'device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) here')
-    return dev
-
 def _sync(device):
     "Wait for the device's queued work (CUDA), so that wall-clock time measures it."
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
+
+def check_frame_memory(size, device, memory_frames=2):
+    "Refuse, before any work, a frame size whose memory read (affinity, softmax) would not fit in `device`'s free memory."
+    H, W = size
+    hw = -(-H // 16) * -(-W // 16)
+    need = 3 * 4 * memory_frames * hw * hw                      # float32 affinity (T*hw x hw), its softmax and exp
+    dev = torch.device(device)
+    if dev.type == 'cuda': free = torch.cuda.mem_get_info(dev)[0]
+    else:
+        try: free = os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
+        except (ValueError, OSError, AttributeError): return   # no way to ask: let it run
+    if need > free:
+        side = max(16, int(min(H, W) * (free / need) ** 0.25 * 0.9) // 16 * 16)   # memory grows with the 4th power of scale
+        raise ValueError(f'frames of {H}x{W} need about {need / 2**30:.1f} GiB for the memory read and {free / 2**30:.1f} GiB '
+                         f'are free on {dev}: segment at a smaller size (short_side / --short-side {side} or less)')
 
 def filter_with_tracker(tracker, object_logits, pad=(0, 0, 0, 0), eps=1e-7):
     "Trick 3 before aggregation: `tracker` filters each object's own probability sigmoid(`object_logits`) (1,K,Hp,Wp) inside `pad` (M' = AM x M) -> object logits; pixels it keeps keep their logits."
@@ -148,6 +148,7 @@ class InferenceCore:
             if len(set(ids)) != len(ids) or any(o <= 0 or o == VOID for o in ids):
                 raise ValueError(f'objects must be distinct ids other than 0 and {VOID}, got {ids}')
             if not ids and not self.object_ids: raise ValueError('the first mask holds no object (only 0 / 255)')
+        if self.size is None: check_frame_memory(size, self.device)
         self.size, self.t = size, self.t + 1
         x, self.pad = pad_divide_by(x.to(self.device)[None])
         prob = None
@@ -287,8 +288,32 @@ def write_overlay_video(path, frames, labels, fps=24):
     return path
 
 # %% ../nbs/10_inference.ipynb #cf3fd593
+def check_segment_outputs(video, out, overlay=None, overwrite=False):
+    "Refuse outputs that would overwrite the user's frames, a dataset, or earlier results (unless `overwrite`); -> (out, overlay)."
+    video, out = Path(video).resolve(), Path(out).resolve()
+    inputs = video if video.is_dir() else video.parent
+    if out.exists() and not out.is_dir(): raise VOSDataError(out, '--out exists and is not a folder (it receives one PNG per frame)')
+    ds = _inside_dataset(out)
+    if ds is not None: raise VOSDataError(out, f'refusing to write masks inside the dataset folder {ds}')
+    if video.is_dir() and (out == video or video in out.parents):
+        raise VOSDataError(out, f'refusing to write masks into the folder of the input frames {video}')
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite: raise VOSDataError(out, 'not empty: choose a new folder, or pass --overwrite to replace its PNGs')
+        for p in out.glob('*.png'): p.unlink()                    # stale masks of an earlier, longer video go too
+    if overlay is not None:
+        overlay = Path(overlay).resolve()
+        if overlay.suffix.lower() not in VIDEO_EXTS:
+            raise VOSDataError(overlay, f'--overlay must name a video file ({", ".join(VIDEO_EXTS)})')
+        ds = _inside_dataset(overlay.parent)
+        if ds is not None: raise VOSDataError(overlay, f'refusing to write a video inside the dataset folder {ds}')
+        if overlay == video or inputs in overlay.parents and video.is_dir():
+            raise VOSDataError(overlay, 'refusing to write the overlay over or among the input frames')
+        if overlay.exists() and not overwrite: raise VOSDataError(overlay, 'exists: pass --overwrite to replace it')
+    return out, overlay
+
 def segment_command(args):
     "`trickvos segment`: a checkpoint + a video + its first mask -> palette PNGs (+ an overlay video)."
+    out, overlay = check_segment_outputs(args.video, args.out, args.overlay, args.overwrite)   # before any work
     frames, names = read_video(args.video)
     mask = read_label_png(args.mask)
     if mask.shape != frames[0].shape[:2]:
@@ -297,10 +322,9 @@ def segment_command(args):
     model = load_model(args.checkpoint, device)
     core = InferenceCore(model, device, args.tracker, optimise=args.optimise)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
-    out = Path(args.out).resolve()
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
           f'({core.stats["frames"] / core.stats["seconds"]:.1f} FPS on {device})')
-    if args.overlay:
-        print(f'overlay video: {write_overlay_video(args.overlay, frames, labels, args.fps)}')
+    if overlay is not None:
+        print(f'overlay video: {write_overlay_video(overlay, frames, labels, args.fps)}')
     return 0

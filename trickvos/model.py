@@ -20,7 +20,8 @@ from .data import atomic_write
 __all__ = ['PRESETS', 'AFFINITIES', 'IMAGENET_MEAN', 'IMAGENET_STD', 'MODEL_FILE', 'WEIGHTS_DIR', 'ModelConfig', 'is_permanent',
            'memory_frames', 'dot_affinity', 'l2_affinity', 'memory_softmax', 'read_out', 'soft_aggregate',
            'aggregate_logits', 'ResBlock', 'UpsampleBlock', 'Decoder', 'VOSModel', 'build_model', 'count_parameters',
-           'parameter_table', 'save_model', 'read_model_metadata', 'load_model', 'shipped_model', 'shipped_info']
+           'parameter_table', 'save_model', 'read_model_metadata', 'resolve_device', 'load_model', 'shipped_model',
+           'shipped_info']
 
 # %% ../nbs/04_model.ipynb #c53f6390
 @dataclass(frozen=True)
@@ -323,17 +324,40 @@ def _model_file(path):
 def read_model_metadata(path):
     "The header of a saved model: {'config': dict, ...other metadata} (no weights read)."
     from safetensors import safe_open
-    with safe_open(str(_model_file(path)), 'pt') as f: meta = f.metadata() or {}
+    file = _model_file(path)
+    try:
+        with safe_open(str(file), 'pt') as f: meta = f.metadata() or {}
+    except Exception as e:                                    # safetensors' own error names neither the file nor a fix
+        raise ValueError(f'{file}: not a readable safetensors file ({type(e).__name__}: {e}); a truncated download? '
+                         'fetch or re-save it') from None
     if meta.get('format') != 'trickvos-model-1': raise ValueError(f'{path} is not a trickvos model file (no trickvos header)')
     return {k: json.loads(v) for k, v in meta.items() if k != 'format'}
+
+def resolve_device(device=None):
+    "torch.device for None or 'auto' (CUDA if present), 'cpu', 'cuda', 'cuda:N', with a clear error when CUDA is absent."
+    if device is None or device == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    try: dev = torch.device(device)
+    except (RuntimeError, TypeError): raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
+    if dev.type == 'cuda':
+        if not torch.cuda.is_available():
+            build = f'CUDA {torch.version.cuda}' if torch.version.cuda else 'a CPU-only build'
+            raise ValueError(f'device {str(device)!r}: CUDA is not available here (torch {torch.__version__}, {build}, '
+                             f'no GPU visible); use --device cpu')
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f'device {str(device)!r}: only {torch.cuda.device_count()} CUDA device(s) here')
+    return dev
 
 def load_model(path, device='cpu'):
     "Rebuild the `VOSModel` saved at `path` (file or run folder) in eval mode on `device`."
     from safetensors.torch import load_file
     file = _model_file(path)
-    model = VOSModel(ModelConfig(**read_model_metadata(file)['config']))
-    model.load_state_dict(load_file(str(file)))
-    return model.to(device).eval()
+    try: config = ModelConfig(**read_model_metadata(file)['config'])
+    except (KeyError, TypeError) as e: raise ValueError(f'{file}: not a trickvos segmentation model ({e!r})') from None
+    model = VOSModel(config)
+    try: model.load_state_dict(load_file(str(file)))
+    except Exception as e: raise ValueError(f'{file}: cannot read its weights ({type(e).__name__}: {e})') from None
+    return model.to(resolve_device(device)).eval()
 
 # %% ../nbs/04_model.ipynb #12dc7683
 WEIGHTS_DIR = Path(__file__).parent / 'weights' if '__file__' in globals() else Path('../trickvos/weights')

@@ -231,7 +231,9 @@ def one_step_boxes(tracker, tracks):
 def train_parametric_tracker(data_root, out_dir, steps=3000, asym=4.0, seed=0, progress=True, split='train', year=2017,
                              config=MotionMLPConfig(), lr=3e-3, batch=256):
     "Train the PT on ground-truth boxes of a DAVIS-layout split; writes `out_dir`/parametric_tracker.safetensors and returns its path."
-    from trickvos.data import load_davis
+    from trickvos.data import load_davis, _inside_dataset, VOSDataError
+    ds = _inside_dataset(out_dir)
+    if ds is not None: raise VOSDataError(out_dir, f'refusing to write the tracker inside the dataset folder {ds}')
     tracks = box_trajectories(load_davis(data_root, year=year, split=split))
     inputs, targets = motion_pairs(tracks)
     model, losses = fit_motion_mlp(inputs, targets, steps, asym, lr, batch, config, seed, progress)

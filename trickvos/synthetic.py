@@ -616,6 +616,11 @@ def _prepare_out(out, overwrite):
         if not overwrite:
             raise FileExistsError(f'{out} is not empty; choose an empty or new folder, or pass overwrite=True '
                                   '(--overwrite) to replace the benchmark in it')
+        try: made_here = json.loads((out/'meta.json').read_text()).get('generator') == 'trickvos.synthetic'
+        except (OSError, ValueError, AttributeError): made_here = False
+        if not made_here and any((out/n).exists() for n in _OWN):
+            raise FileExistsError(f'{out} holds a dataset that trickvos.synthetic did not make (its meta.json does not say '
+                                  'so): --overwrite only replaces a synthetic benchmark; choose another folder')
         for n in _OWN:
             p = out/n
             if p.is_dir(): shutil.rmtree(p)

@@ -14,9 +14,9 @@ import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
-from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write
+from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset
 from .synthetic import static_clip
-from .model import PRESETS, build_model, save_model, MODEL_FILE
+from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
@@ -312,11 +312,17 @@ def _write_rows(path, rows):
 def _prepare_run(out, cfg, data, resume):
     "Create or check the run folder; returns the checkpoint path if resuming from one."
     out = Path(out)
+    ds = _inside_dataset(out)
+    if ds is not None: raise VOSDataError(out, f'refusing to write a training run inside the dataset folder {ds}')
     ckpt = out / CHECKPOINT
     meta = dict(train=asdict(cfg), model=asdict(PRESETS[cfg.model_preset]), data=str(Path(data).resolve()))
     if ckpt.exists():
         if not resume: raise FileExistsError(f'{out} already holds a training run; pass resume=True (--resume) or another folder')
-        old = json.loads((out / 'config.json').read_text())['train']
+        try: saved = json.loads((out / 'config.json').read_text())
+        except (OSError, ValueError) as e: raise VOSDataError(out / 'config.json', f'unreadable run config ({e})') from None
+        if saved.get('data') != meta['data']:
+            raise ValueError(f"cannot resume {out} on other data: it trained on {saved.get('data')}, not {meta['data']}")
+        old = saved['train']
         diff = {k for k in old if k not in ('workers', 'log_every', 'ckpt_every') and json.dumps(old[k]) != json.dumps(meta['train'][k])}
         if diff: raise ValueError(f'cannot resume {out} with a different config: {sorted(diff)} changed')
         return ckpt
@@ -362,7 +368,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     "Train `cfg` on the DAVIS/YouTube-VOS-layout folder `data` into the run folder `out`; returns `out`."
     from tqdm.auto import tqdm
     rank, world, local = init_distributed()
-    device = torch.device(device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
+    device = resolve_device(device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
     if device.type == 'cuda': torch.cuda.set_device(device)
     out = Path(out)
     ckpt = _prepare_run(out, cfg, data, resume) if rank == 0 else None
@@ -430,7 +436,8 @@ def _mean_over_ranks(parts, device):
 def read_log(run):
     "A run's `log.csv` as {column: numpy array} (empty columns dropped)."
     rows = _read_rows(Path(run) / 'log.csv')
-    cols = {k: np.array([float(r[k]) if r.get(k) not in (None, '') else np.nan for r in rows]) for k in LOG_FIELDS}
+    try: cols = {k: np.array([float(r[k]) if r.get(k) not in (None, '') else np.nan for r in rows]) for k in LOG_FIELDS}
+    except (ValueError, TypeError) as e: raise VOSDataError(Path(run) / 'log.csv', f'not a training log ({e})') from None
     return {k: v for k, v in cols.items() if len(v) and not np.isnan(v).all()}
 
 def plot_log(runs, ax=None, save=None, keys=('loss',)):
