@@ -9,7 +9,9 @@ benchmark (the reference benchmark, `trickvos synth --motion fast`, seed 0, rege
    pt with margin) and ships its table to trickvos/results/tracker-choices.json, as before;
 2. runs it for `trickvos-reference` (Trick 1+2) with none, cv and pt;
 3. writes trickvos/results/trick3-fix.json: for each (model, tracker) the old J&F (the shipped figures, seed 0) and
-   the new one, and per object how many Trick 3 helps or hurts (by more than 0.01 J&F against no tracker), old and new.
+   the new one, and per object how many Trick 3 helps or hurts (by more than 0.01 J&F against no tracker), old and new;
+4. puts the new CV and PT figures (val, val_seen, val_unseen, FPS) into the two models' records in trickvos/weights/,
+   marked `filter: before aggregation`.
 Seed 1 of Table 1 is not re-measured: its models were never shipped (only seed 0's are), so its old Trick 3 rows stay
 in reference-table1.json, marked there as made with the old filter.
 """
@@ -25,6 +27,33 @@ def helped_hurt(objects, base, tol=0.01):
     "(objects helped, objects hurt) by more than `tol` J&F against `base` (per-object J&F dicts)."
     d = [objects[o] - base[o] for o in base]
     return sum(x > tol for x in d), sum(x < -tol for x in d)
+
+
+RECORD_KEYS = {('baseline', 'cv'): 'synthetic-val + Trick 3 (CV)', ('baseline', 'pt'): 'synthetic-val + Trick 3 (PT)',
+               ('trick12', 'cv'): 'synthetic-val + TrickVOS (CV)', ('trick12', 'pt'): 'synthetic-val + TrickVOS (PT)'}
+
+
+def patch_records(work, data, new):
+    "The new CV/PT figures into the shipped records' `results` and `rows` (seed 0), each marked with the filter's place."
+    from trickvos.reproduce import SPLITS, score_splits
+    weights = ROOT / 'trickvos' / 'weights'
+    for (preset, tr), key in RECORD_KEYS.items():
+        name = MODELS[preset][0]
+        path = weights / f'{name}.json'
+        rec = json.loads(path.read_text())
+        pred = work / preset / tr
+        scores = score_splits(pred, data, SPLITS)
+        ev = json.loads((pred / 'eval.json').read_text())
+        res = rec['results'][key]
+        res.update({m: scores['val'][m] for m in ('J&F', 'J', 'F')}, fps_cpu=ev['FPS'], frames=ev['frames'],
+                   wall_s=new[preset, tr]['wall_s'], filter='before aggregation (issue 15; scripts/remeasure_trick3.py)')
+        if 'val_seen' in scores: res['J&F seen'] = scores['val_seen']['J&F']
+        if 'val_unseen' in scores: res['J&F unseen'] = scores['val_unseen']['J&F']
+        for row in rec['rows']:
+            if row.get('tracker') != tr or row['split'] not in scores: continue
+            got = {m: scores[row['split']][m] for m in ('J&F', 'J', 'F')}
+            row.update(got, seeds={'0': dict(got)}, min=dict(got), max=dict(got), FPS=ev['FPS'], filter='before aggregation')
+        path.write_text(json.dumps(rec, indent=1) + '\n')
 
 
 def main(argv=None):
@@ -67,6 +96,7 @@ def main(argv=None):
     record = dict(command='python scripts/remeasure_trick3.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
                   data=str(data), markdown=md, rows=rows)
     (RESULTS / 'trick3-fix.json').write_text(json.dumps(record, indent=1) + '\n')
+    patch_records(work, data, new)
     shipped = json.loads((RESULTS / 'tracker-choices.json').read_text())
     if 'fixed_filter' not in shipped:
         shipped['fixed_filter'] = True
