@@ -121,3 +121,17 @@ def test_frame_area_checked_against_memory(monkeypatch):
     monkeypatch.setattr(os, 'sysconf', lambda name: 1024 if name == 'SC_AVPHYS_PAGES' else 4096)   # 4 MiB free
     check_frame_memory((64, 96), 'cpu')                                       # 24 positions: fits
     with pytest.raises(ValueError, match=r'2160x3840 need about .* --short-side \d+'): check_frame_memory((2160, 3840), 'cpu')
+
+
+def test_model_files_readable_like_any_file(tmp_path):
+    import os
+    old = os.umask(0o022)
+    try: f = save_model(build_model('baseline'), tmp_path / 'm.safetensors')
+    finally: os.umask(old)
+    assert (f.stat().st_mode & 0o777) == 0o644                 # safetensors alone writes 0600
+
+
+def test_lesson_scale_checkpoints_often():
+    from trickvos.training import train_config
+    cfg = train_config('baseline', 'lesson')
+    assert cfg.ckpt_every <= cfg.total_iters // 5

@@ -351,6 +351,8 @@ def atomic_write(path):
     tmp = path.with_name(path.name + '.tmp')
     try:
         yield tmp
+        mask = os.umask(0); os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)                          # as a plain open() would (some writers make files 0600)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

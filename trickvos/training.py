@@ -207,7 +207,7 @@ class TrainConfig:
     def bn_frozen(self): return self.pretrained if self.freeze_bn is None else self.freeze_bn
 
 SCALES = {
-    'lesson': dict(),
+    'lesson': dict(ckpt_every=10),                # a kill loses at most 10 of its 50 steps
     'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
     'showcase': dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
                      skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
