@@ -389,3 +389,17 @@ def test_real_cv_tracker(model):
     out = run(core, frames, labels[0])
     assert type(core.tracker).__name__ == 'ConstantVelocityTracker'
     for p in out: assert p.shape == (3, H, W) and torch.allclose(p.sum(0), torch.ones(1), atol=1e-5)
+
+
+def test_flip_testing_is_mirror_symmetric_and_off_by_default():
+    "Flip testing averages a frame with its mirror, so a mirrored video gets exactly the mirrored masks; off by default."
+    from trickvos.model import load_model, shipped_model
+    from trickvos.synthetic import generate_video
+    trained = load_model(shipped_model('trickvos-showcase'))
+    v = generate_video(frames=5, size=(64, 96), seed=3, min_objects=2, max_objects=2)
+    a = segment_video(trained, v.frames, v.mask(0), flip=True)
+    b = segment_video(trained, [f[:, ::-1] for f in v.frames], v.mask(0)[:, ::-1], flip=True)
+    assert np.array_equal(a, b[:, :, ::-1])
+    plain = segment_video(trained, v.frames, v.mask(0))
+    assert not np.array_equal(plain, segment_video(trained, [f[:, ::-1] for f in v.frames], v.mask(0)[:, ::-1])[:, :, ::-1])
+    assert np.array_equal(segment_video(trained, v.frames, v.mask(0), tracker=KeepAll(), flip=True), a)   # composes with Trick 3

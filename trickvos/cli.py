@@ -36,6 +36,8 @@ def _year_arg(p):
 def _optimise_arg(p):
     p.add_argument('--optimise', action='store_true', help="BatchNorm folded, softmax-last memory read; on CUDA also fp16, "
                    "channels-last and CUDA graphs (labels equal the eager path's up to float rounding)")
+    p.add_argument('--flip', action='store_true', help='flip testing (Good Practices for VOS): each frame and its mirror, '
+                   'object probabilities averaged before aggregation; about twice the compute')
 
 def _short_side_arg(p):
     p.add_argument('--short-side', type=int, default=None, metavar='N',

@@ -22,8 +22,9 @@ from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'check_frame_memory', 'filter_with_tracker', 'frame_step', 'InferenceCore', 'working_size', 'propagate',
-           'segment_video', 'read_video', 'write_overlay_video', 'check_segment_outputs', 'segment_command']
+           'check_frame_memory', 'filter_with_tracker', 'with_mirror', 'flip_average', 'frame_step', 'InferenceCore',
+           'working_size', 'propagate', 'segment_video', 'read_video', 'write_overlay_video', 'check_segment_outputs',
+           'segment_command']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -100,23 +101,35 @@ def filter_with_tracker(tracker, object_logits, pad=(0, 0, 0, 0), eps=1e-7):
     unpad(q, pad)[...] = out
     return torch.where(q == p, x, torch.logit(q, eps))[None].to(object_logits.dtype)
 
-def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None):
-    "One frame, the path every caller shares: key of `frame` (1,3,H,W), memory read, decode, [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
-    query = model.encode_key(frame)
-    filt = None if tracker is None else partial(filter_with_tracker, tracker, pad=pad)
-    return query, model.predict(query, mem_keys, mem_values, filter=filt, top_k=top_k)[1]
+def with_mirror(x):
+    "Flip testing's batch: `x` (1,...,W) and its horizontal mirror -> (2,...,W)."
+    return torch.cat([x, x.flip(-1)])
+
+def flip_average(object_logits, eps=1e-7):
+    "Flip testing: object logits (2,K,H,W) of a frame and of its mirror -> (1,K,H,W) logits of the mean probability, mirror undone."
+    p = torch.sigmoid(object_logits.float())
+    return torch.logit((p[:1] + p[1:].flip(-1)) / 2, eps).to(object_logits.dtype)
+
+def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None, flip=False):
+    "One frame, the path every caller shares: key of `frame` (1,3,H,W), memory read, decode, [flip average], [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
+    query = model.encode_key(with_mirror(frame) if flip else frame)        # with `flip`, the memory holds both passes too
+    steps = ([flip_average] if flip else []) + ([partial(filter_with_tracker, tracker, pad=pad)] if tracker is not None else [])
+    def filt(x):
+        for f in steps: x = f(x)
+        return x
+    return query, model.predict(query, mem_keys, mem_values, filter=filt if steps else None, top_k=top_k)[1]
 
 # %% ../nbs/10_inference.ipynb #bfa18987
 class InferenceCore:
     "Segment a video frame by frame: `step(frame, mask=None)` -> probabilities over [background] + `object_ids`."
-    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False):
+    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False):
         self.device = resolve_device(device) if device is not None else next(model.parameters()).device
         if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
             from trickvos.speed import optimise_model
             cuda = self.device.type == 'cuda'
             model = optimise_model(model, self.device, channels_last=cuda)
         self.model = model.to(self.device).eval()
-        self.config, self.top_k = model.config, top_k
+        self.config, self.top_k, self.flip = model.config, top_k, flip
         self.tracker = make_tracker(tracker)
         self.stats = dict(frames=0, seconds=0.0)     # time spent in step() (not cleared by reset)
         self.reset()
@@ -148,7 +161,7 @@ class InferenceCore:
             if len(set(ids)) != len(ids) or any(o <= 0 or o == VOID for o in ids):
                 raise ValueError(f'objects must be distinct ids other than 0 and {VOID}, got {ids}')
             if not ids and not self.object_ids: raise ValueError('the first mask holds no object (only 0 / 255)')
-        if self.size is None: check_frame_memory(size, self.device)
+        if self.size is None: check_frame_memory(size, self.device, 4 if self.flip else 2)
         self.size, self.t = size, self.t + 1
         x, self.pad = pad_divide_by(x.to(self.device)[None])
         prob = None
@@ -156,9 +169,9 @@ class InferenceCore:
             mk = torch.stack([self.memory[i]['key'] for i in self.memory_frames], 2)
             mv = torch.stack([self.memory[i]['value'] for i in self.memory_frames], 3)
             tracker = self.tracker if mask is None else None    # a given mask: the tracker is told the truth in _given
-            key, prob = frame_step(self.model, x, mk, mv, tracker, self.pad, self.top_k)
+            key, prob = frame_step(self.model, x, mk, mv, tracker, self.pad, self.top_k, self.flip)
             key = key[0]
-        else: key = self.model.encode_key(x)[0]
+        else: key = self.model.encode_key(self._both(x))[0]
         if mask is not None: prob = self._given(m, ids, prob)
         if not end: self._memorise(key, prob, x, mask is not None)
         out = unpad(prob[0], self.pad).float().cpu()
@@ -178,10 +191,14 @@ class InferenceCore:
         if self.tracker is not None: self.tracker.step(unpad(obj[0], self.pad), annotated=True)
         return torch.cat([(1 - obj.sum(1, keepdim=True)).clamp(min=0), obj], 1)
 
+    def _both(self, x):
+        "`x` (1,...) with its mirror when flip testing (the memory keeps both passes), else `x`."
+        return None if x is None else with_mirror(x) if self.flip else x
+
     def _extend_memory(self, n_new):
         "Values for `n_new` new objects in every memory frame: the value of an empty mask there."
         for e in self.memory.values():
-            masks = torch.cat([e['others'].new_zeros(1, n_new, *e['others'].shape[-2:]), e['others']], 1)
+            masks = torch.cat([e['others'].new_zeros(e['others'].shape[0], n_new, *e['others'].shape[-2:]), e['others']], 1)
             e['value'] = torch.cat([e['value'], self.model.encode_value(masks, e['frame'])[:, :n_new]], 1)
 
     def _memorise(self, key, prob, x, annotated):
@@ -190,7 +207,7 @@ class InferenceCore:
         permanent = (annotated and cfg.keep_first) or is_permanent(self.t, cfg)
         self.memory = {i: e for i, e in self.memory.items() if e['permanent']}
         if permanent or cfg.keep_previous:
-            rgb = x if cfg.value_rgb else None
+            rgb, prob = self._both(x if cfg.value_rgb else None), self._both(prob)   # flip: the mirrored pass gets the mirrored mask
             self.memory[self.t] = dict(key=key, value=self.model.memorise(prob, rgb), others=prob[:, 1:].sum(1, keepdim=True),
                                        frame=rgb, permanent=permanent)
 
@@ -239,9 +256,10 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     if not out: raise ValueError('no frames to segment')
     return np.stack(out)
 
-def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False):
+def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False,
+                  flip=False):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    return propagate(InferenceCore(model, device, tracker, optimise=optimise), frames, first_mask, progress, short_side)
+    return propagate(InferenceCore(model, device, tracker, optimise=optimise, flip=flip), frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
@@ -320,7 +338,7 @@ def segment_command(args):
         raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
     device = resolve_device(args.device)
     model = load_model(args.checkpoint, device)
-    core = InferenceCore(model, device, args.tracker, optimise=args.optimise)
+    core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
