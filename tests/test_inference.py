@@ -403,3 +403,15 @@ def test_flip_testing_is_mirror_symmetric_and_off_by_default():
     plain = segment_video(trained, v.frames, v.mask(0))
     assert not np.array_equal(plain, segment_video(trained, [f[:, ::-1] for f in v.frames], v.mask(0)[:, ::-1])[:, :, ::-1])
     assert np.array_equal(segment_video(trained, v.frames, v.mask(0), tracker=KeepAll(), flip=True), a)   # composes with Trick 3
+
+
+def test_memory_every_n_with_a_cap(model):
+    "STM's memory policy as an option: frame 0, every 5th frame, the previous one; the cap keeps the newest M of the every-N ones."
+    frames, labels = clip(13)
+    got = {}
+    for kw in ({}, dict(mem_every=5), dict(mem_every=5, max_memory=1), dict(mem_every=3, max_memory=2)):
+        core = InferenceCore(model, **kw)
+        for t, f in enumerate(frames): core.step(f, labels[0] if t == 0 else None)
+        got[tuple(kw.items())] = core.memory_frames
+    assert list(got.values()) == [[0, 12], [0, 5, 10, 12], [0, 10, 12], [0, 9, 12]]
+    with pytest.raises(ValueError, match='max_memory'): InferenceCore(model, max_memory=0)

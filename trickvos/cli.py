@@ -38,6 +38,10 @@ def _optimise_arg(p):
                    "channels-last and CUDA graphs (labels equal the eager path's up to float rounding)")
     p.add_argument('--flip', action='store_true', help='flip testing (Good Practices for VOS): each frame and its mirror, '
                    'object probabilities averaged before aggregation; about twice the compute')
+    p.add_argument('--mem-every', type=int, default=None, metavar='N', help="also keep every N-th frame in memory (STM's "
+                   "policy; default: the model's own, first + previous for TrickVOS)")
+    p.add_argument('--max-memory', type=int, default=None, metavar='M', help='with --mem-every: keep only the newest M of '
+                   'those frames (the annotated ones always stay)')
 
 def _short_side_arg(p):
     p.add_argument('--short-side', type=int, default=None, metavar='N',

@@ -9,6 +9,7 @@ Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 from __future__ import annotations
 import os, time
 from functools import partial
+from dataclasses import replace
 from pathlib import Path
 import cv2
 import numpy as np
@@ -122,7 +123,7 @@ def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0
 # %% ../nbs/10_inference.ipynb #bfa18987
 class InferenceCore:
     "Segment a video frame by frame: `step(frame, mask=None)` -> probabilities over [background] + `object_ids`."
-    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False):
+    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False, mem_every=None, max_memory=None):
         self.device = resolve_device(device) if device is not None else next(model.parameters()).device
         if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
             from trickvos.speed import optimise_model
@@ -130,6 +131,9 @@ class InferenceCore:
             model = optimise_model(model, self.device, channels_last=cuda)
         self.model = model.to(self.device).eval()
         self.config, self.top_k, self.flip = model.config, top_k, flip
+        if mem_every is not None: self.config = replace(model.config, mem_every=mem_every)   # STM's "a frame every N"
+        if max_memory is not None and max_memory < 1: raise ValueError(f'max_memory must be >= 1, got {max_memory}')
+        self.max_memory = max_memory                 # at most this many every-N frames besides the annotated ones
         self.tracker = make_tracker(tracker)
         self.stats = dict(frames=0, seconds=0.0)     # time spent in step() (not cleared by reset)
         self.reset()
@@ -209,7 +213,10 @@ class InferenceCore:
         if permanent or cfg.keep_previous:
             rgb, prob = self._both(x if cfg.value_rgb else None), self._both(prob)   # flip: the mirrored pass gets the mirrored mask
             self.memory[self.t] = dict(key=key, value=self.model.memorise(prob, rgb), others=prob[:, 1:].sum(1, keepdim=True),
-                                       frame=rgb, permanent=permanent)
+                                       frame=rgb, permanent=permanent, given=annotated)
+        if self.max_memory is not None:              # the cap: the annotated frames stay, then the newest every-N frames
+            extra = [i for i, e in sorted(self.memory.items()) if e['permanent'] and not e['given']]
+            for i in extra[:-self.max_memory]: del self.memory[i]
 
     def labels(self, prob):
         "Label map (H,W) in the original object ids (uint8 when they fit): the most probable class at each pixel."
@@ -257,9 +264,10 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     return np.stack(out)
 
 def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False,
-                  flip=False):
+                  flip=False, mem_every=None, max_memory=None):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    return propagate(InferenceCore(model, device, tracker, optimise=optimise, flip=flip), frames, first_mask, progress, short_side)
+    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory)
+    return propagate(core, frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
@@ -338,7 +346,8 @@ def segment_command(args):
         raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
     device = resolve_device(args.device)
     model = load_model(args.checkpoint, device)
-    core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip)
+    core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip, mem_every=args.mem_every,
+                         max_memory=args.max_memory)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
