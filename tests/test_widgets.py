@@ -331,3 +331,15 @@ def test_tracker_effect_rows():
     rows, preds = tracker_effect(model, [v], trackers=('none', 'cv'), progress=False)
     assert [r['object'] for r in rows] == v.object_ids and set(preds['t']) == {'none', 'cv'}
     assert all(0 <= r[t] <= 1 for r in rows for t in ('none', 'cv')) and preds['t']['cv'].shape == v.labels.shape
+
+
+def test_ablation_viewer_keeps_every_seed_dot_on_its_axis(monkeypatch):
+    "Issue 18: the Trick 1+2 seed-1 dot fell off the axis, which was scaled to the means only."
+    import trickvos.widgets as w
+    from trickvos.reproduce import reference_results
+    figs = []
+    monkeypatch.setattr(w, 'png_bytes', lambda fig: figs.append(fig) or b'')
+    av = AblationViewer(reference_results())
+    av.render()
+    top = max(x for r, (v, s) in av.values('ours').items() if s for x in s)
+    assert figs[-1].axes[0].get_xlim()[1] >= top

@@ -455,7 +455,9 @@ class AblationViewer:
             ax.set_title(title, fontsize=9)
             ax.set_xlabel(f'{self.metric.value} - Baseline' if rel else self.metric.value, fontsize=8)
             if rel: ax.axvline(0, color='k', lw=0.8)
-            elif not np.all(np.isnan(v)): ax.set_xlim(0, max(1e-3, np.nanmax(v)) * 1.1)
+            elif not np.all(np.isnan(v)):                           # room for every seed's dot, not only the means
+                dots = [x for r in rows if r in vals and vals[r][1] for x in vals[r][1]]
+                ax.set_xlim(0, max(1e-3, np.nanmax(v), *dots) * 1.1)
         fig.tight_layout(pad=0.4)
         return png_bytes(fig)
 
