@@ -418,7 +418,8 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     if rank == 0 and step == cfg.total_iters:
         (out / 'summary.json').write_text(json.dumps(dict(steps=step, seconds=round(time.perf_counter() - t0, 1),
                                                           processes=world, device=str(device)), indent=1))
-        plot_log(out, save=out / 'loss.png')
+        import matplotlib.pyplot as plt
+        plt.close(plot_log(out, save=out / 'loss.png').figure)     # a file, not a figure left in the caller's notebook
     if world > 1:
         import torch.distributed as dist
         dist.barrier()
