@@ -10,7 +10,8 @@ Steps (each skipped when its output exists, so an interrupted run resumes; train
 2. data: the calibrated synthetic benchmark (`motion='davis'`, 150 train + 30 val videos of 40 frames, the photographs
    as a texture family) plus the DAVIS 2016 sample's TRAIN_SEQUENCES (each listed 10 times, at the benchmark's size),
    and a folder of the sample's HELD_OUT sequences, which no model trains on, for the J&F learning curve;
-3. training, `--scale showcase` (CPU bf16 autocast, channels-last, a J&F curve every 250 steps): `baseline` from the
+3. training, `--scale showcase` (CPU bf16 autocast, channels-last, a J&F curve every 250 steps, the best model by the
+   curve's synthetic val videos kept as best.safetensors and used from there on): `baseline` from the
    shipped `baseline-reference` (or `baseline-showcase` with --continue), `trick12` (Trick 1+2) from `trickvos-reference`
    (or `trickvos-showcase`); all weights come from the model, the optimizer starts afresh with its warm-up;
 4. evaluation: synthetic val beside its copy-first-frame floor (TrickVOS also with the CV and PT trackers), and the DAVIS
@@ -68,17 +69,17 @@ def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iter
     return run, leg
 
 
-def evaluate(run, work, data, davis, tracker='none', synthetic=True):
-    "J&F on synthetic val (unless not `synthetic`) and on the DAVIS sample (short side 240): -> dict of scores."
+def evaluate(run, work, data, davis, tracker='none', synthetic=True, model=None):
+    "J&F of `model` (default: the run's final model) on synthetic val (unless not `synthetic`) and on the DAVIS sample (short side 240)."
     from trickvos.evaluation import evaluate_model
-    out = {}
+    out, run_model = {}, model or run
     if synthetic:
-        r = evaluate_model(run, data, split='val', out_dir=work / 'evals' / f'{run.name}-{tracker}-synth', tracker=tracker,
+        r = evaluate_model(run_model, data, split='val', out_dir=work / 'evals' / f'{run.name}-{tracker}-synth', tracker=tracker,
                            progress=False)
         g = r['scores'].global_table
         out['synthetic val'] = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'J-Recall': g['J-Recall'], 'FPS': r['fps']}
     if davis is not None:
-        r = evaluate_model(run, davis, split='val', year=2016, short_side=SHORT_SIDE, tracker=tracker, progress=False,
+        r = evaluate_model(run_model, davis, split='val', year=2016, short_side=SHORT_SIDE, tracker=tracker, progress=False,
                            out_dir=work / 'evals' / f'{run.name}-{tracker}-davis')
         out['DAVIS 2016 sample'] = per_sequence(r['scores'])
     return out
@@ -137,9 +138,15 @@ def main(argv=None):
         prev = json.loads((a.weights / f'{name}.json').read_text()) if a.cont else None
         run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale, a.iters)
         if a.note: leg['note'] = a.note
-        results = {'none': evaluate(run, work, data, davis)}
+        best = run / 'best.safetensors'                # keep_best: the curve's best step, not a late collapse
+        model = best if best.is_file() else run / 'model.safetensors'
+        if best.is_file():
+            from trickvos.model import read_model_metadata
+            leg['selected'] = dict(file='best.safetensors', step=read_model_metadata(best)['step'],
+                                   by='the learning curve on its synthetic val videos (the DAVIS held-out sequences play no part)')
+        results = {'none': evaluate(run, work, data, davis, model=model)}
         if preset == 'trick12':
-            for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr, synthetic=not a.trackers_davis_only)
+            for tr in ('cv', 'pt'): results[tr] = evaluate(run, work, data, davis, tr, synthetic=not a.trackers_davis_only, model=model)
         legs = (prev['legs'] if prev else []) + [leg]
         record = dict(name=name, preset=preset, scale=a.scale,
                       legs=legs, total_steps=(prev['total_steps'] if prev else 1800) + leg['steps'],
@@ -154,7 +161,7 @@ def main(argv=None):
                       floor=floor, results=results,
                       regenerate='python scripts/make_showcase.py --work WORK' + (' --continue' if a.cont else ''))
         a.weights.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(run / 'model.safetensors', a.weights / f'{name}.safetensors')
+        shutil.copyfile(model, a.weights / f'{name}.safetensors')
         (a.weights / f'{name}.json').write_text(json.dumps(record, indent=1) + '\n')
         print(f"{name}: synthetic val J&F {results['none']['synthetic val']['J&F']:.3f} (floor {floor['synthetic val']['J&F']:.3f})"
               + (f"; DAVIS held-out J&F {results['none']['DAVIS 2016 sample']['held-out']['J&F']:.3f} (floor "

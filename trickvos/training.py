@@ -20,11 +20,11 @@ from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'sample_frame_indices', 'max_skip_at',
-           'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'train_config',
-           'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'init_distributed',
-           'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots',
-           'train_command']
+__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL', 'sample_frame_indices',
+           'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig',
+           'train_config', 'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint',
+           'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log',
+           'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -174,6 +174,7 @@ class TrainConfig:
     eval_every: int = 0             # J&F learning curve: score `eval_data` every N steps (0: never)
     eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
     eval_videos: int = 4
+    keep_best: bool = False         # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
     seed: int = 0
     workers: int = 0
     log_every: int = 10
@@ -211,10 +212,10 @@ SCALES = {
     'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
     'showcase': dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
                      skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
-                     eval_every=500, eval_videos=4),
+                     eval_every=250, eval_videos=4, keep_best=True),
     'showcase-gpu': dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
                          skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
-                         eval_videos=4, workers=6),
+                         eval_videos=4, workers=6, keep_best=True),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
                   lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
                   log_every=100, ckpt_every=5000, workers=8)}
@@ -332,6 +333,7 @@ def _prepare_run(out, cfg, data, resume):
 
 # %% ../nbs/06_training.ipynb #0b686835
 CURVE = 'curve.json'
+BEST_MODEL = 'best.safetensors'
 
 class LearningCurve:
     "Scores a training model every few steps on the first `cfg.eval_videos` val videos of each `cfg.eval_data` folder."
@@ -362,6 +364,11 @@ class LearningCurve:
         self.rows.append(row)
         with atomic_write(self.path) as tmp: tmp.write_text(json.dumps(self.rows, indent=1))
         return row
+
+    def is_best(self):
+        "Is the last row the best so far on the first `eval_data` folder (the validation set to select by)?"
+        key = next((k for k in self.rows[-1] if k.endswith(' J&F')), None) if self.rows else None
+        return key is not None and self.rows[-1][key] >= max(r.get(key, -1) for r in self.rows)
 
 # %% ../nbs/06_training.ipynb #a38386df
 def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=None):
@@ -407,7 +414,10 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
                                  seconds=round(time.perf_counter() - t0, 2), **{k: f'{v:.5g}' for k, v in parts.items()}))
                 bar.set_postfix(loss=f"{parts['loss']:.4f}", stage=stage)
             done = step == end or stage_of(cfg, step)[0] != stage
-            if curve is not None and (step % cfg.eval_every == 0 or step == cfg.total_iters): curve.score(model, step)
+            if curve is not None and (step % cfg.eval_every == 0 or step == cfg.total_iters):
+                curve.score(model, step)
+                if cfg.keep_best and curve.is_best():          # a late collapse cannot take the best model with it
+                    save_model(model, out / BEST_MODEL, step=step, complete=False, curve_row=curve.rows[-1])
             if rank == 0 and (step % cfg.ckpt_every == 0 or done):
                 _write_rows(log, rows)       # the model first: a run killed between the two redoes the steps since
                 save_model(model, out / MODEL_FILE, step=step, preset=cfg.preset, scale=cfg.scale, complete=step == cfg.total_iters)
