@@ -317,7 +317,6 @@ def write_overlay_video(path, frames, labels, fps=24):
 def check_segment_outputs(video, out, overlay=None, overwrite=False):
     "Refuse outputs that would overwrite the user's frames, a dataset, or earlier results (unless `overwrite`); -> (out, overlay)."
     video, out = Path(video).resolve(), Path(out).resolve()
-    inputs = video if video.is_dir() else video.parent
     if out.exists() and not out.is_dir(): raise VOSDataError(out, '--out exists and is not a folder (it receives one PNG per frame)')
     ds = _inside_dataset(out)
     if ds is not None: raise VOSDataError(out, f'refusing to write masks inside the dataset folder {ds}')
@@ -325,14 +324,13 @@ def check_segment_outputs(video, out, overlay=None, overwrite=False):
         raise VOSDataError(out, f'refusing to write masks into the folder of the input frames {video}')
     if out.is_dir() and any(out.iterdir()):
         if not overwrite: raise VOSDataError(out, 'not empty: choose a new folder, or pass --overwrite to replace its PNGs')
-        for p in out.glob('*.png'): p.unlink()                    # stale masks of an earlier, longer video go too
     if overlay is not None:
         overlay = Path(overlay).resolve()
         if overlay.suffix.lower() not in VIDEO_EXTS:
             raise VOSDataError(overlay, f'--overlay must name a video file ({", ".join(VIDEO_EXTS)})')
         ds = _inside_dataset(overlay.parent)
         if ds is not None: raise VOSDataError(overlay, f'refusing to write a video inside the dataset folder {ds}')
-        if overlay == video or inputs in overlay.parents and video.is_dir():
+        if overlay == video or (video.is_dir() and video in overlay.parents):
             raise VOSDataError(overlay, 'refusing to write the overlay over or among the input frames')
         if overlay.exists() and not overwrite: raise VOSDataError(overlay, 'exists: pass --overwrite to replace it')
     return out, overlay
@@ -349,6 +347,7 @@ def segment_command(args):
     core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip, mem_every=args.mem_every,
                          max_memory=args.max_memory)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
+    for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
           f'({core.stats["frames"] / core.stats["seconds"]:.1f} FPS on {device})')
