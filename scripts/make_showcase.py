@@ -10,8 +10,8 @@ Steps (each skipped when its output exists, so an interrupted run resumes; train
 2. data: the calibrated synthetic benchmark (`motion='davis'`, 150 train + 30 val videos of 40 frames, the photographs
    as a texture family) plus the DAVIS 2016 sample's TRAIN_SEQUENCES (each listed 10 times, at the benchmark's size),
    and a folder of the sample's HELD_OUT sequences, which no model trains on, for the J&F learning curve;
-3. training, `--scale showcase` (CPU bf16 autocast, channels-last, a J&F curve every 250 steps, the best model by the
-   curve's synthetic val videos kept as best.safetensors and used from there on): `baseline` from the
+3. training, `--scale showcase` (CPU bf16 autocast, channels-last, an EMA of the weights, a J&F curve of that average every
+   250 steps, the best model by the curve's synthetic val videos kept as best.safetensors and used from there on): `baseline` from the
    shipped `baseline-reference` (or `baseline-showcase` with --continue), `trick12` (Trick 1+2) from `trickvos-reference`
    (or `trickvos-showcase`); all weights come from the model, the optimizer starts afresh with its warm-up;
 4. evaluation: synthetic val beside its copy-first-frame floor (TrickVOS also with the CV and PT trackers), and the DAVIS
@@ -47,7 +47,7 @@ def make_data(work, davis, tiny, photos=None):
     return data, (held if davis is not None else None), photos
 
 
-def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iters=None):
+def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iters=None, lr=None):
     "Train one model's leg into WORK/NAME unless finished; -> (run folder, the leg's record)."
     import torch
     from trickvos.training import train_config, train
@@ -58,6 +58,7 @@ def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iter
     if tiny: over.update(static_iters=2, main_iters=4, crop=(64, 64), batch_size=2, eval_every=3, eval_videos=1, log_every=1,
                          ckpt_every=2, workers=0)
     if iters is not None: over.update(static_iters=iters[0], main_iters=iters[1])
+    if lr is not None: over['lr'] = lr
     cfg = train_config(preset, scale, **over)
     if not (run / 'summary.json').exists():
         torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
@@ -65,7 +66,8 @@ def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iter
     summary = json.loads((run / 'summary.json').read_text())
     leg = dict(init=init, init_sha256=json.loads((run / 'donor.json').read_text())['sha256'], steps=summary['steps'],
                seconds=summary['seconds'], device=summary['device'], threads=os.environ.get('TRICKVOS_THREADS'),
-               command=' '.join(['python', 'scripts/make_showcase.py'] + sys.argv[1:]))
+               command=' '.join(['python', 'scripts/make_showcase.py'] + sys.argv[1:]),
+               config=json.loads((run / 'config.json').read_text())['train'])
     return run, leg
 
 
@@ -124,6 +126,7 @@ def main(argv=None):
                     help='evaluate the CV and PT trackers on the DAVIS sample only (saves 2 synthetic evaluations)')
     ap.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), default=None,
                     help="the leg's static-image and video steps (default: the scale's)")
+    ap.add_argument('--lr', type=float, default=None, help="the leg's learning rate (default: the scale's)")
     ap.add_argument('--note', default=None, help="a note on how this leg ran, kept in the leg's record")
     a = ap.parse_args(argv)
     from trickvos.training import read_log
@@ -136,7 +139,7 @@ def main(argv=None):
         preset, reference = MODELS[name]
         init = name if a.cont else reference
         prev = json.loads((a.weights / f'{name}.json').read_text()) if a.cont else None
-        run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale, a.iters)
+        run, leg = train_leg(work, name, preset, init, data, held, a.tiny, a.scale, a.iters, a.lr)
         if a.note: leg['note'] = a.note
         best = run / 'best.safetensors'                # keep_best: the curve's best step, not a late collapse
         model = best if best.is_file() else run / 'model.safetensors'
@@ -158,7 +161,7 @@ def main(argv=None):
                       config=json.loads((run / 'config.json').read_text())['train'],
                       curve=json.loads((run / 'curve.json').read_text()) if (run / 'curve.json').exists() else [],
                       loss=dict(step=read_log(run)['step'].tolist(), loss=read_log(run)['loss'].tolist()),
-                      floor=floor, results=results,
+                      floor=floor, results=results, tried=prev.get('tried', []) if prev else [],
                       regenerate='python scripts/make_showcase.py --work WORK' + (' --continue' if a.cont else ''))
         a.weights.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(model, a.weights / f'{name}.safetensors')

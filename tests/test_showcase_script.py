@@ -30,9 +30,10 @@ def test_make_showcase_tiny(tmp_path):
     davis = _fake_davis2016(tmp_path / 'davis', s.TRAIN_SEQUENCES + s.HELD_OUT)
     w = tmp_path / 'weights'
     assert s.main(['--work', str(tmp_path / 'work'), '--tiny', '--davis', str(davis), '--weights', str(w),
-                   '--models', 'trickvos-showcase']) == 0
+                   '--models', 'trickvos-showcase', '--lr', '1e-4']) == 0
     rec = json.loads((w / 'trickvos-showcase.json').read_text())
     assert rec['preset'] == 'trick12' and rec['total_steps'] == 1800 + 6 and rec['legs'][0]['init'] == 'trickvos-reference'
+    assert rec['legs'][0]['config']['lr'] == 1e-4 and rec['legs'][0]['config']['ema'] == 0.998   # each leg keeps its config
     assert set(rec['results']) == {'none', 'cv', 'pt'} and rec['data']['real_held_out'] == ['car-shadow', 'libby']
     davis_scores = rec['results']['none']['DAVIS 2016 sample']
     assert set(davis_scores['sequences']) == set(s.TRAIN_SEQUENCES + s.HELD_OUT)

@@ -23,8 +23,8 @@ from .losses import LOSS_PRESETS, vos_loss
 __all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL', 'sample_frame_indices',
            'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig',
            'train_config', 'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint',
-           'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log',
-           'plt_subplots', 'train_command']
+           'weight_average', 'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train',
+           'read_log', 'plot_log', 'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -175,6 +175,7 @@ class TrainConfig:
     eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
     eval_videos: int = 4
     keep_best: bool = False         # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
+    ema: float = 0.0                # decay of an exponential moving average of the weights (0: none); see 'Averaged weights'
     seed: int = 0
     workers: int = 0
     log_every: int = 10
@@ -197,6 +198,7 @@ class TrainConfig:
             raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
                              f'{DONOR_PRESETS[self.preset]!r} run')
         if self.decoder_from and self.model_from: raise ValueError('pass decoder_from or model_from, not both')
+        if not 0 <= self.ema < 1: raise ValueError(f'ema is a decay in [0, 1), got {self.ema}')
 
     @property
     def total_iters(self): return self.static_iters + self.main_iters
@@ -212,10 +214,10 @@ SCALES = {
     'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
     'showcase': dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
                      skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
-                     eval_every=250, eval_videos=4, keep_best=True),
+                     eval_every=250, eval_videos=4, keep_best=True, ema=0.998),
     'showcase-gpu': dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
                          skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
-                         eval_videos=4, workers=6, keep_best=True),
+                         eval_videos=4, workers=6, keep_best=True, ema=0.998),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
                   lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
                   log_every=100, ckpt_every=5000, workers=8)}
@@ -257,11 +259,12 @@ def train_step(model, optimizer, batch, cfg, step, device):
 # %% ../nbs/06_training.ipynb #a74aac14
 CHECKPOINT = 'checkpoint.pt'
 
-def save_checkpoint(path, model, optimizer, step, seconds):
-    "Write the training state atomically (temporary file, then rename)."
+def save_checkpoint(path, model, optimizer, step, seconds, ema=None):
+    "Write the training state (and the averaged weights `ema`, if any) atomically (temporary file, then rename)."
     model = getattr(model, 'module', model)
     state = dict(model=model.state_dict(), optimizer=optimizer.state_dict(), step=step, seconds=seconds,
                  torch_rng=torch.get_rng_state())
+    if ema is not None: state['ema'] = ema.state_dict()
     with atomic_write(path) as tmp: torch.save(state, tmp)
 
 def load_checkpoint(path, model, optimizer=None):
@@ -271,6 +274,16 @@ def load_checkpoint(path, model, optimizer=None):
     if optimizer is not None: optimizer.load_state_dict(state['optimizer'])
     torch.set_rng_state(state['torch_rng'])
     return state['step'], state['seconds']
+
+# %% ../nbs/06_training.ipynb #6f086c7c
+def weight_average(model, decay, checkpoint=None):
+    "An EMA of `model`'s weights and buffers (`AveragedModel`), restored from `checkpoint` if it holds one; None when `decay` is 0."
+    if not decay: return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+    ema = AveragedModel(getattr(model, 'module', model), multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    state = torch.load(checkpoint, map_location='cpu', weights_only=True) if checkpoint else {}
+    if 'ema' in state: ema.load_state_dict(state['ema'])
+    return ema
 
 # %% ../nbs/06_training.ipynb #289bc0bf
 def init_distributed():
@@ -393,6 +406,8 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
         if rank == 0: (out / 'donor.json').write_text(json.dumps(donor, indent=1))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, seconds = load_checkpoint(ckpt, model, opt) if ckpt else (0, 0.0)
+    ema = weight_average(model, cfg.ema, ckpt)
+    shown = ema.module if ema is not None else model             # what the curve scores and the model files hold
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
@@ -406,6 +421,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
         stage, s, n = stage_of(cfg, step)
         for batch in make_loader(cfg, videos, stage, s, rank, world):
             parts = train_step(model, opt, batch, cfg, step, device)
+            if ema is not None: ema.update_parameters(getattr(model, 'module', model))
             step += 1; bar.update(1)
             if step % cfg.log_every == 0 or step == end or stage_of(cfg, step)[0] != stage:
                 if world > 1: parts = _mean_over_ranks(parts, device)
@@ -415,13 +431,13 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
                 bar.set_postfix(loss=f"{parts['loss']:.4f}", stage=stage)
             done = step == end or stage_of(cfg, step)[0] != stage
             if curve is not None and (step % cfg.eval_every == 0 or step == cfg.total_iters):
-                curve.score(model, step)
+                curve.score(shown, step)
                 if cfg.keep_best and curve.is_best():          # a late collapse cannot take the best model with it
-                    save_model(model, out / BEST_MODEL, step=step, complete=False, curve_row=curve.rows[-1])
+                    save_model(shown, out / BEST_MODEL, step=step, complete=False, curve_row=curve.rows[-1])
             if rank == 0 and (step % cfg.ckpt_every == 0 or done):
                 _write_rows(log, rows)       # the model first: a run killed between the two redoes the steps since
-                save_model(model, out / MODEL_FILE, step=step, preset=cfg.preset, scale=cfg.scale, complete=step == cfg.total_iters)
-                save_checkpoint(out / CHECKPOINT, model, opt, step, time.perf_counter() - t0)
+                save_model(shown, out / MODEL_FILE, step=step, preset=cfg.preset, scale=cfg.scale, complete=step == cfg.total_iters)
+                save_checkpoint(out / CHECKPOINT, model, opt, step, time.perf_counter() - t0, ema)
             s += 1
             if done: break
     bar.close()
