@@ -42,6 +42,8 @@ def _optimise_arg(p):
                    "policy; default: the model's own, first + previous for TrickVOS)")
     p.add_argument('--max-memory', type=int, default=None, metavar='M', help='with --mem-every: keep only the newest M of '
                    'those frames (the annotated ones always stay)')
+    p.add_argument('--backend', default='torch', choices=('torch', 'onnx'), help="torch (default), or onnx: the exported "
+                   "graphs run by onnxruntime on the CPU (pip install trickvos[export]); --checkpoint may then be an export folder")
 
 def _short_side_arg(p):
     p.add_argument('--short-side', type=int, default=None, metavar='N',
@@ -243,6 +245,19 @@ def _add_bench(sub, help):
     p.add_argument('--quiet', action='store_true', help='no progress bar')
     p.set_defaults(func=bench_command)
 
+def _add_export(sub, help):
+    from trickvos.export import export_command
+    p = sub.add_parser('export', help=help, description='Write a model as ONNX graphs (key encoder, value encoder, memory read, '
+                       'decoder) with a manifest, for onnxruntime (trickvos segment/eval --backend onnx) or a phone runtime.')
+    p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
+    p.add_argument('--out', type=Path, required=True, help='folder for the graphs and manifest.json')
+    p.add_argument('--int8', type=Path, default=None, metavar='DATA', help="also write OUT-int8: int8 encoders calibrated on "
+                   "frames of this DAVIS-layout folder's val split")
+    p.add_argument('--calibration-frames', type=int, default=32, help='frames to calibrate the int8 encoders on (default %(default)s)')
+    p.add_argument('--overwrite', action='store_true', help='replace an existing export in --out (and OUT-int8)')
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    p.set_defaults(func=export_command)
+
 def _add_train_tracker(sub, help):
     from trickvos.parametric_tracker import TRACKER_FILE, train_tracker
     p = sub.add_parser('train-tracker', help=help, description='Train the parametric tracker (5-layer GeLU MLP) on boxes of '
@@ -283,6 +298,7 @@ LAZY_COMMANDS = {
     'eval': (_add_eval, 'run a model over a DAVIS-layout split and score it (J&F, FPS)'),
     'segment': (_add_segment, 'segment your own video from a first-frame mask'),
     'bench': (_add_bench, 'time per-frame propagation (eager vs optimised, baseline vs STCN)'),
+    'export': (_add_export, 'write a model as ONNX graphs for onnxruntime or a phone runtime (pip install trickvos[export])'),
     'train-tracker': (_add_train_tracker, 'train the parametric box tracker (Trick 3 PT)'),
     'reproduce': (_add_reproduce, "train and evaluate every run of the paper's Tables 1 and 2 (synthetic benchmark)"),
 }

@@ -40,15 +40,17 @@ def _tracker_name(tracker):
     return tracker if tracker is None or isinstance(tracker, str) else type(tracker).__name__
 
 def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, device=None, tracker=None, sequences=None,
-                   progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None):
+                   progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None, backend='torch'):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
-    if isinstance(model, (str, os.PathLike)): checkpoint, model = str(model), load_model(model, resolve_device(device))
+    if isinstance(model, (str, os.PathLike)):                  # a model file, run folder, or (backend onnx) export folder
+        checkpoint, model = str(model), model if backend == 'onnx' else load_model(model, resolve_device(device))
     videos = load_davis(data_root, year=year, split=split, sequences=sequences)
     out_dir = Path(tempfile.mkdtemp(prefix='trickvos-eval-') if out_dir is None else out_dir)
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
-    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory)
+    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory,
+                         backend=backend)
     propagate(core, [videos[0].frame(i) for i in range(2)], videos[0].first_mask())   # warm-up, not timed
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
@@ -64,19 +66,19 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     g = scores.global_table
     summary = {'J&F': g['J&F-Mean'], 'J': g['J-Mean'], 'F': g['F-Mean'], 'FPS': fps, 'frames': n, 'seconds': seconds,
                'videos': len(videos), 'split': split, 'year': year, 'data': str(Path(data_root).resolve()),
-               'checkpoint': checkpoint, 'model': model.config.name, 'tracker': _tracker_name(tracker),
+               'checkpoint': checkpoint, 'model': core.model.config.name, 'tracker': _tracker_name(tracker),
                'device': str(core.device), 'short_side': short_side, 'optimise': optimise, 'flip': flip,
-               'mem_every': mem_every, 'max_memory': max_memory}
+               'mem_every': mem_every, 'max_memory': max_memory, 'backend': backend}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
 
 # %% ../nbs/11_evaluation.ipynb #9ff9038c
 def eval_command(args):
     "`trickvos eval`: evaluate a checkpoint on a DAVIS-layout split; print the J&F tables and the FPS."
-    device = resolve_device(args.device)
+    device = resolve_device(args.device or ('cpu' if args.backend == 'onnx' else None))
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
                          tracker=args.tracker, sequences=args.sequences, short_side=args.short_side, optimise=args.optimise,
-                         flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory)
+                         flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")

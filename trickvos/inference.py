@@ -22,7 +22,7 @@ from .model import is_permanent, load_model, resolve_device
 from .parametric_tracker import make_tracker
 
 # %% auto #0
-__all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
+__all__ = ['BACKENDS', 'VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
            'check_frame_memory', 'filter_with_tracker', 'with_mirror', 'flip_average', 'frame_step', 'InferenceCore',
            'working_size', 'propagate', 'segment_video', 'read_video', 'write_overlay_video', 'check_segment_outputs',
            'segment_command']
@@ -121,10 +121,21 @@ def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0
     return query, model.predict(query, mem_keys, mem_values, filter=filt if steps else None, top_k=top_k)[1]
 
 # %% ../nbs/10_inference.ipynb #bfa18987
+BACKENDS = ('torch', 'onnx')                         # onnx: the exported graphs run by onnxruntime (17_export)
+
 class InferenceCore:
     "Segment a video frame by frame: `step(frame, mask=None)` -> probabilities over [background] + `object_ids`."
-    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False, mem_every=None, max_memory=None):
+    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False, mem_every=None, max_memory=None,
+                 backend='torch'):
+        if backend not in BACKENDS: raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
+        if backend == 'onnx':                        # onnxruntime on the CPU (17_export); `model` may be an export folder
+            if optimise: raise ValueError('optimise is a PyTorch path; the onnx backend applies its own graph optimisations')
+            if device is not None and resolve_device(device).type != 'cpu':
+                raise ValueError(f'the onnx backend runs on the CPU (onnxruntime), not {device}; pass device cpu')
+            from trickvos.export import onnx_model
+            model, device = onnx_model(model), 'cpu'
         self.device = resolve_device(device) if device is not None else next(model.parameters()).device
+        self.backend = backend
         if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
             from trickvos.speed import optimise_model
             cuda = self.device.type == 'cuda'
@@ -264,9 +275,10 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     return np.stack(out)
 
 def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False,
-                  flip=False, mem_every=None, max_memory=None):
+                  flip=False, mem_every=None, max_memory=None, backend='torch'):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory)
+    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory,
+                         backend=backend)
     return propagate(core, frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
@@ -342,10 +354,11 @@ def segment_command(args):
     mask = read_label_png(args.mask)
     if mask.shape != frames[0].shape[:2]:
         raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
-    device = resolve_device(args.device)
-    model = load_model(args.checkpoint, device)
+    onnx = args.backend == 'onnx'                # the checkpoint may then be an export folder (trickvos export)
+    device = resolve_device(args.device or ('cpu' if onnx else None))
+    model = args.checkpoint if onnx else load_model(args.checkpoint, device)
     core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip, mem_every=args.mem_every,
-                         max_memory=args.max_memory)
+                         max_memory=args.max_memory, backend=args.backend)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
     write_predictions(out.parent, out.name, labels, names)

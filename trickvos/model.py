@@ -135,8 +135,9 @@ class UpsampleBlock(nn.Module):
     def forward(self, skip_f, up_f):
         "skip_f (B,Cs,2h,2w) is shared by the K objects folded into up_f (B*K,Cu,h,w)."
         s = self.skip_conv(skip_f)
-        if up_f.shape[0] != s.shape[0]: s = s.repeat_interleave(up_f.shape[0] // s.shape[0], 0)
-        return self.out_conv(s + F.interpolate(up_f, scale_factor=2, mode='bilinear', align_corners=False))
+        u = F.interpolate(up_f, scale_factor=2, mode='bilinear', align_corners=False)
+        x = s.unsqueeze(1) + u.view(s.shape[0], -1, *u.shape[1:])          # broadcast over the K objects, no copies
+        return self.out_conv(x.flatten(0, 1))
 
 class Decoder(nn.Module):
     "STCN's decoder: compress at stride 16 -> up to 8 (+f8 skip) -> up to 4 (+f4 skip) -> 3x3 conv to 1 logit -> x4."

@@ -21,8 +21,8 @@ from torch.nn.utils.fusion import fuse_conv_bn_eval
 __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
            'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
            'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
-           'half_dtype', 'optimise_model', 'agreement', 'ready_tracker', 'time_filter', 'time_interleaved', 'benchmark',
-           'format_table', 'bench_command']
+           'half_dtype', 'optimise_model', 'path_model', 'agreement', 'ready_tracker', 'time_filter',
+           'time_interleaved', 'benchmark', 'format_table', 'bench_command']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
@@ -314,7 +314,16 @@ def optimise_model(model, device='cpu', half=None, channels_last=None, fold_bn=T
 PATHS = {'eager': None, 'optimised': {}, 'compiled': {'compile': True},
          'folded': dict(half=False, channels_last=False, softmax_last=False, cuda_graphs=False),
          'softmax_last': dict(half=False, channels_last=False, fold_bn=False, cuda_graphs=False),
-         'channels_last': dict(half=False, fold_bn=False, softmax_last=False, cuda_graphs=False)}
+         'channels_last': dict(half=False, fold_bn=False, softmax_last=False, cuda_graphs=False),
+         'onnx': 'onnx'}                             # the exported graphs run by onnxruntime on the CPU (17_export)
+
+def path_model(model, path, device='cpu'):
+    "The model that bench path `path` runs: `model` itself (eager), an `optimise_model` copy, or its onnxruntime export."
+    if PATHS[path] is None: return model
+    if PATHS[path] != 'onnx': return optimise_model(model, device, **PATHS[path])
+    if torch.device(device).type != 'cpu': raise ValueError(f'the onnx path runs on the CPU (onnxruntime), not {device}')
+    from trickvos.export import onnx_model
+    return onnx_model(model, threads=torch.get_num_threads())    # as many threads as PyTorch gets
 
 def _pad16(n): return -(-n // 16) * 16
 
@@ -404,7 +413,7 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
     try:
         for preset, weights, model in _models(presets, checkpoint, seed):
             model = model.to(dev)
-            runners = {p: model if PATHS[p] is None else optimise_model(model, dev, **PATHS[p]) for p in paths}
+            runners = {p: path_model(model, p, dev) for p in paths}
             for K in objects:
                 mk, mv, queries = bench_inputs(model.config, K, (H, W), memory, device=dev, seed=seed)
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
