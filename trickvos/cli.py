@@ -42,6 +42,10 @@ def _optimise_arg(p):
                    "policy; default: the model's own, first + previous for TrickVOS)")
     p.add_argument('--max-memory', type=int, default=None, metavar='M', help='with --mem-every: keep only the newest M of '
                    'those frames (the annotated ones always stay)')
+    p.add_argument('--scales', type=float, nargs='+', default=None, metavar='S', help='multi-scale testing (Good Practices): '
+                   'segment each frame at these scales of the working size, e.g. 0.75 1.0, object probabilities averaged')
+    p.add_argument('--ensemble', type=Path, nargs='+', default=(), metavar='CKPT', help='more models (model files or run '
+                   'folders) whose object probabilities are averaged with --checkpoint\'s')
     p.add_argument('--backend', default='torch', choices=('torch', 'onnx'), help="torch (default), or onnx: the exported "
                    "graphs run by onnxruntime on the CPU (pip install trickvos[export]); --checkpoint may then be an export folder")
 

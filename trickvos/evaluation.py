@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_predictions
 from .metrics import evaluate_results, format_tables
 from .model import load_model
-from .inference import InferenceCore, resolve_device, propagate
+from .inference import make_core, resolve_device, propagate
 
 # %% auto #0
 __all__ = ['davis_subset', 'evaluate_model', 'eval_command']
@@ -40,7 +40,8 @@ def _tracker_name(tracker):
     return tracker if tracker is None or isinstance(tracker, str) else type(tracker).__name__
 
 def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, device=None, tracker=None, sequences=None,
-                   progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None, backend='torch'):
+                   progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None, backend='torch',
+                   scales=None, ensemble=()):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
     if isinstance(model, (str, os.PathLike)):                  # a model file, run folder, or (backend onnx) export folder
@@ -49,8 +50,8 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     out_dir = Path(tempfile.mkdtemp(prefix='trickvos-eval-') if out_dir is None else out_dir)
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
-    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory,
-                         backend=backend)
+    core = make_core(model, device, tracker, scales, ensemble, optimise=optimise, flip=flip, mem_every=mem_every,
+                     max_memory=max_memory, backend=backend)
     propagate(core, [videos[0].frame(i) for i in range(2)], videos[0].first_mask())   # warm-up, not timed
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
@@ -68,7 +69,8 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
                'videos': len(videos), 'split': split, 'year': year, 'data': str(Path(data_root).resolve()),
                'checkpoint': checkpoint, 'model': core.model.config.name, 'tracker': _tracker_name(tracker),
                'device': str(core.device), 'short_side': short_side, 'optimise': optimise, 'flip': flip,
-               'mem_every': mem_every, 'max_memory': max_memory, 'backend': backend}
+               'mem_every': mem_every, 'max_memory': max_memory, 'backend': backend, 'scales': scales,
+               'ensemble': [str(m) if isinstance(m, (str, os.PathLike)) else m.config.name for m in ensemble]}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
 
@@ -78,7 +80,8 @@ def eval_command(args):
     device = resolve_device(args.device or ('cpu' if args.backend == 'onnx' else None))
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
                          tracker=args.tracker, sequences=args.sequences, short_side=args.short_side, optimise=args.optimise,
-                         flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend)
+                         flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend,
+                         scales=args.scales, ensemble=args.ensemble)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")

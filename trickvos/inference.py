@@ -8,7 +8,6 @@ Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 # %% ../nbs/10_inference.ipynb #4eabeeb9
 from __future__ import annotations
 import os, time
-from functools import partial
 from dataclasses import replace
 from pathlib import Path
 import cv2
@@ -23,9 +22,9 @@ from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['BACKENDS', 'VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
-           'check_frame_memory', 'filter_with_tracker', 'with_mirror', 'flip_average', 'frame_step', 'InferenceCore',
-           'working_size', 'propagate', 'segment_video', 'read_video', 'write_overlay_video', 'check_segment_outputs',
-           'segment_command']
+           'check_frame_memory', 'filter_with_tracker', 'with_mirror', 'flip_average', 'frame_logits', 'frame_step',
+           'InferenceCore', 'working_size', 'propagate', 'make_core', 'segment_video', 'read_video',
+           'write_overlay_video', 'check_segment_outputs', 'segment_command']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -111,14 +110,16 @@ def flip_average(object_logits, eps=1e-7):
     p = torch.sigmoid(object_logits.float())
     return torch.logit((p[:1] + p[1:].flip(-1)) / 2, eps).to(object_logits.dtype)
 
-def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None, flip=False):
-    "One frame, the path every caller shares: key of `frame` (1,3,H,W), memory read, decode, [flip average], [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
+def frame_logits(model, frame, mem_keys, mem_values, top_k=None, flip=False):
+    "Key of `frame` (1,3,H,W), memory read, decode, [flip average] -> (query, each object's logits (1,K,H,W)), nothing aggregated yet."
     query = model.encode_key(with_mirror(frame) if flip else frame)        # with `flip`, the memory holds both passes too
-    steps = ([flip_average] if flip else []) + ([partial(filter_with_tracker, tracker, pad=pad)] if tracker is not None else [])
-    def filt(x):
-        for f in steps: x = f(x)
-        return x
-    return query, model.predict(query, mem_keys, mem_values, filter=filt if steps else None, top_k=top_k)[1]
+    x = model.object_logits(query, mem_keys, mem_values, top_k)
+    return query, flip_average(x) if flip else x
+
+def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None, flip=False):
+    "One frame, the path every caller shares: `frame_logits`, [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
+    query, x = frame_logits(model, frame, mem_keys, mem_values, top_k, flip)
+    return query, model.aggregate(x if tracker is None else filter_with_tracker(tracker, x, pad))[1]
 
 # %% ../nbs/10_inference.ipynb #bfa18987
 BACKENDS = ('torch', 'onnx')                         # onnx: the exported graphs run by onnxruntime (17_export)
@@ -179,20 +180,25 @@ class InferenceCore:
         if self.size is None: check_frame_memory(size, self.device, 4 if self.flip else 2)
         self.size, self.t = size, self.t + 1
         x, self.pad = pad_divide_by(x.to(self.device)[None])
-        prob = None
-        if self.memory and (mask is None or not set(self.object_ids) <= set(ids)):
-            mk = torch.stack([self.memory[i]['key'] for i in self.memory_frames], 2)
-            mv = torch.stack([self.memory[i]['value'] for i in self.memory_frames], 3)
-            tracker = self.tracker if mask is None else None    # a given mask: the tracker is told the truth in _given
-            key, prob = frame_step(self.model, x, mk, mv, tracker, self.pad, self.top_k, self.flip)
-            key = key[0]
-        else: key = self.model.encode_key(self._both(x))[0]
+        read = bool(self.memory) and (mask is None or not set(self.object_ids) <= set(ids))
+        key, prob = self._predict(x, read, self.tracker if mask is None else None)  # a given mask: the tracker learns it in _given
         if mask is not None: prob = self._given(m, ids, prob)
         if not end: self._memorise(key, prob, x, mask is not None)
         out = unpad(prob[0], self.pad).float().cpu()
         _sync(self.device)
         self.stats['frames'] += 1; self.stats['seconds'] += time.perf_counter() - t0
         return out
+
+    def _memory_stack(self):
+        "The memory as the model reads it: keys (1,Ck,T,h,w) and values (1,K,Cv,T,h,w) (batch 2 with flip testing)."
+        return (torch.stack([self.memory[i]['key'] for i in self.memory_frames], 2),
+                torch.stack([self.memory[i]['value'] for i in self.memory_frames], 3))
+
+    def _predict(self, x, read, tracker):
+        "(key of the padded frame `x`, its probabilities (1,K+1,Hp,Wp) read from the memory, or None unless `read`)."
+        if not read: return self.model.encode_key(self._both(x))[0], None
+        query, prob = frame_step(self.model, x, *self._memory_stack(), tracker, self.pad, self.top_k, self.flip)
+        return query[0], prob
 
     def _given(self, m, ids, prob):
         "Probabilities (1,K+1,Hp,Wp) of a frame with a mask: given objects from `m`, the others from `prob`."
@@ -274,11 +280,17 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     if not out: raise ValueError('no frames to segment')
     return np.stack(out)
 
+def make_core(model, device=None, tracker=None, scales=None, ensemble=(), **options):
+    "An `InferenceCore`; with test-time `scales` or `ensemble` (more models) a `MultiCore` of them (16_good_practices)."
+    if not scales and not ensemble: return InferenceCore(model, device, tracker, **options)
+    from trickvos.practices import MultiCore
+    return MultiCore([model, *ensemble], scales or (1.0,), device, tracker, **options)
+
 def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False,
-                  flip=False, mem_every=None, max_memory=None, backend='torch'):
+                  flip=False, mem_every=None, max_memory=None, backend='torch', scales=None, ensemble=()):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    core = InferenceCore(model, device, tracker, optimise=optimise, flip=flip, mem_every=mem_every, max_memory=max_memory,
-                         backend=backend)
+    core = make_core(model, device, tracker, scales, ensemble, optimise=optimise, flip=flip, mem_every=mem_every,
+                     max_memory=max_memory, backend=backend)
     return propagate(core, frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
@@ -357,8 +369,8 @@ def segment_command(args):
     onnx = args.backend == 'onnx'                # the checkpoint may then be an export folder (trickvos export)
     device = resolve_device(args.device or ('cpu' if onnx else None))
     model = args.checkpoint if onnx else load_model(args.checkpoint, device)
-    core = InferenceCore(model, device, args.tracker, optimise=args.optimise, flip=args.flip, mem_every=args.mem_every,
-                         max_memory=args.max_memory, backend=args.backend)
+    core = make_core(model, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
+                     mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend)
     labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
     for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
     write_predictions(out.parent, out.name, labels, names)

@@ -238,10 +238,15 @@ class VOSModel(nn.Module):
         x = self.decode(readout, skips)
         return self.aggregate(x if filter is None else filter(x), valid)
 
-    def predict(self, query, mem_keys, mem_values, valid=None, filter=None, top_k=None):
-        "One frame: `query` = encode_key(frame) (key, f16, f8, f4) reads the memory, then `segment` -> (logits, probs)."
+    def object_logits(self, query, mem_keys, mem_values, top_k=None):
+        "`query` = encode_key(frame) (key, f16, f8, f4) reads the memory and is decoded -> each object's logits (B,K,H,W)."
         key, *skips = query
-        return self.segment(self.read_memory(mem_keys, mem_values, key, top_k), skips, valid, filter)
+        return self.decode(self.read_memory(mem_keys, mem_values, key, top_k), skips)
+
+    def predict(self, query, mem_keys, mem_values, valid=None, filter=None, top_k=None):
+        "One frame: `object_logits`, `filter` (Trick 3), aggregate -> (logits, probs), each (B,K+1,H,W)."
+        x = self.object_logits(query, mem_keys, mem_values, top_k)
+        return self.aggregate(x if filter is None else filter(x), valid)
 
     def memorise(self, probs, frames=None):
         "A frame's memory value from its aggregated probabilities (B,K+1,H,W) (and the frame, if `value_rgb`)."

@@ -267,7 +267,8 @@ class OptimisedVOS(nn.Module):
         return self._call(self._read_memory, mem_keys, mem_values, query_key, top_k)
     def decode(self, readout, skips): return self._call(self.net.decode, readout, tuple(skips))
     def aggregate(self, object_logits, valid=None): return self._call(self.net.aggregate, object_logits, valid)
-    segment, predict, memorise = VOSModel.segment, VOSModel.predict, VOSModel.memorise     # the one frame path (04_model)
+    # the one frame path of 04_model, on the parts above
+    segment, object_logits, predict, memorise = VOSModel.segment, VOSModel.object_logits, VOSModel.predict, VOSModel.memorise
 
     @torch.inference_mode()
     def forward(self, frames, first_mask, valid=None):
