@@ -42,6 +42,8 @@ def _optimise_arg(p):
                    "policy; default: the model's own, first + previous for TrickVOS)")
     p.add_argument('--max-memory', type=int, default=None, metavar='M', help='with --mem-every: keep only the newest M of '
                    'those frames (the annotated ones always stay)')
+    p.add_argument('--top-k', type=int, default=None, metavar='K', help="top-k affinity (STCN, XMem): each pixel reads only "
+                   "its K most similar memory positions (default: the model's own, all for TrickVOS)")
     p.add_argument('--scales', type=float, nargs='+', default=None, metavar='S', help='multi-scale testing (Good Practices): '
                    'segment each frame at these scales of the working size, e.g. 0.75 1.0, object probabilities averaged')
     p.add_argument('--ensemble', type=Path, nargs='+', default=(), metavar='CKPT', help='more models (model files or run '

@@ -41,7 +41,7 @@ def _tracker_name(tracker):
 
 def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, device=None, tracker=None, sequences=None,
                    progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None, backend='torch',
-                   scales=None, ensemble=()):
+                   scales=None, ensemble=(), top_k=None):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
     if isinstance(model, (str, os.PathLike)):                  # a model file, run folder, or (backend onnx) export folder
@@ -51,7 +51,7 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
     core = make_core(model, device, tracker, scales, ensemble, optimise=optimise, flip=flip, mem_every=mem_every,
-                     max_memory=max_memory, backend=backend)
+                     max_memory=max_memory, backend=backend, top_k=top_k)
     propagate(core, [videos[0].frame(i) for i in range(2)], videos[0].first_mask())   # warm-up, not timed
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
@@ -69,7 +69,7 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
                'videos': len(videos), 'split': split, 'year': year, 'data': str(Path(data_root).resolve()),
                'checkpoint': checkpoint, 'model': core.model.config.name, 'tracker': _tracker_name(tracker),
                'device': str(core.device), 'short_side': short_side, 'optimise': optimise, 'flip': flip,
-               'mem_every': mem_every, 'max_memory': max_memory, 'backend': backend, 'scales': scales,
+               'mem_every': mem_every, 'max_memory': max_memory, 'backend': backend, 'scales': scales, 'top_k': top_k,
                'ensemble': [str(m) if isinstance(m, (str, os.PathLike)) else m.config.name for m in ensemble]}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
@@ -81,7 +81,7 @@ def eval_command(args):
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
                          tracker=args.tracker, sequences=args.sequences, short_side=args.short_side, optimise=args.optimise,
                          flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend,
-                         scales=args.scales, ensemble=args.ensemble)
+                         scales=args.scales, ensemble=args.ensemble, top_k=args.top_k)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")
