@@ -5,7 +5,8 @@ and memory every 5 frames on the DAVIS sample (issue 19).
 
 Writes WORK/davis.json (CV, PT), WORK/practices.json (flip, mem-every-5) and WORK/synth.json (none, CV, PT and the
 floor on synthetic val, the calibrated benchmark made as scripts/make_showcase.py makes it, in WORK). The figures were
-copied into trickvos/weights/trickvos-showcase.json by hand, with the old ones beside them (`remeasured`).
+copied into trickvos/weights/trickvos-showcase.json by hand, with the old ones beside them (`remeasured`); since leg 3
+replaced that model they sit in the record under `superseded`, with the model they were measured on.
 """
 import argparse, json, sys
 from pathlib import Path
