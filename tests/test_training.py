@@ -36,7 +36,7 @@ def test_sample_frame_indices_gaps_order_and_reversal():
 
 
 def test_max_skip_curriculum_is_stcns():
-    assert [max_skip_at(p) for p in (0, 0.099, 0.1, 0.2, 0.3, 0.89, 0.9, 1.0)] == [10, 10, 15, 20, 25, 25, 5, 5]
+    assert [max_skip_at(p) for p in (0, 0.099, 0.1, 0.2, 0.3, 0.4, 0.89, 0.9, 1.0)] == [5, 5, 10, 15, 20, 25, 25, 5, 5]   # STCN's train.py
     with pytest.raises(ValueError): max_skip_at(0.5, (1, 2), (0.1, 0.2))
 
 
@@ -69,7 +69,7 @@ def test_collate_pads_objects_and_marks_them_invalid():
 
 def test_datasets_are_functions_of_the_index(data):
     videos = load_davis(data, split='train')
-    ds = VideoClips(videos, 5, steps=4, samples_per_step=2, crop=(32, 32), skip_values=(1, 2, 3, 4, 5))
+    ds = VideoClips(videos, 5, steps=4, samples_per_step=2, crop=(32, 32), skip_values=(1, 2, 3, 4, 5), skip_at=(0.1, 0.2, 0.3, 0.9))
     assert len(ds) == 8
     a, b = ds[5], ds[5]
     assert all(torch.equal(a[k], b[k]) for k in a) and not torch.equal(ds[4]['frames'], ds[5]['frames'])

@@ -20,11 +20,11 @@ from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
-__all__ = ['TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL', 'sample_frame_indices',
-           'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig',
-           'train_config', 'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint',
-           'weight_average', 'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train',
-           'read_log', 'plot_log', 'plt_subplots', 'train_command']
+__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
+           'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
+           'collate_clips', 'TrainConfig', 'train_config', 'stage_of', 'learning_rate', 'train_step', 'save_checkpoint',
+           'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader', 'load_training_videos',
+           'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -38,7 +38,9 @@ def sample_frame_indices(rng, annotated, n, max_skip):
     if rng.random() < 0.5: pos = pos[::-1]
     return [annotated[p] for p in pos]
 
-def max_skip_at(progress, values=(10, 15, 20, 25, 5), switch_at=(0.1, 0.2, 0.3, 0.9)):
+STCN_MAX_SKIP = ((5, 10, 15, 20, 25, 5), (0.1, 0.2, 0.3, 0.4, 0.9))   # STCN's train.py, stage 2: values, switch points
+
+def max_skip_at(progress, values=STCN_MAX_SKIP[0], switch_at=STCN_MAX_SKIP[1]):
     "STCN's max-skip curriculum: `values[i]` once `progress` (0..1 of the main stage) passes `switch_at[i-1]`."
     if len(values) != len(switch_at) + 1: raise ValueError('max-skip curriculum needs one more value than switch points')
     return values[int(np.searchsorted(switch_at, progress, side='right'))]
@@ -117,8 +119,8 @@ class StaticClips(ClipDataset):
 class VideoClips(ClipDataset):
     "Stage 2: `n_frames`-frame clips of a video, consecutive gaps up to the curriculum's max skip."
     stage = 2
-    def __init__(self, videos, n_frames, steps, samples_per_step, skip_values=(10, 15, 20, 25, 5),
-                 skip_at=(0.1, 0.2, 0.3, 0.9), **kw):
+    def __init__(self, videos, n_frames, steps, samples_per_step, skip_values=STCN_MAX_SKIP[0],
+                 skip_at=STCN_MAX_SKIP[1], **kw):
         super().__init__(videos, n_frames, steps, samples_per_step, **kw)
         self.skip_values, self.skip_at = skip_values, skip_at
     def max_skip(self, step): return max_skip_at(step / max(1, self.steps), self.skip_values, self.skip_at)
@@ -219,8 +221,8 @@ SCALES = {
                          skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
                          eval_videos=4, workers=6, keep_best=True, ema=0.998),
     'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
-                  lr_drop_at=1.0, skip_values=(10, 15, 20, 25, 5), scale_range=(0.8, 1.2), pretrained=True, detach_memory=False,
-                  log_every=100, ckpt_every=5000, workers=8)}
+                  lr_drop_at=1.0, skip_values=STCN_MAX_SKIP[0], skip_at=STCN_MAX_SKIP[1], scale_range=(0.8, 1.2),
+                  pretrained=True, detach_memory=False, log_every=100, ckpt_every=5000, workers=8)}
 
 def train_config(preset='baseline', scale='lesson', **overrides):
     "The `TrainConfig` of a preset at a scale, with field overrides."
