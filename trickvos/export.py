@@ -10,18 +10,19 @@ Docs: https://trickvos.github.io/trickvos/export.html.md"""
 from __future__ import annotations
 import hashlib, json, os, shutil, tempfile, time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .data import atomic_write, file_sha256
+from .data import file_sha256
 from .model import ModelConfig, VOSModel, load_model
 
 # %% auto #0
-__all__ = ['GRAPHS', 'MANIFEST', 'ONNX_FORMAT', 'QUANTISED', 'graph_inputs', 'example_inputs', 'weights_sha256', 'export_model',
-           'read_manifest', 'OnnxVOS', 'cache_dir', 'onnx_model', 'compare_backends', 'calibration_samples',
-           'quantise_encoders', 'export_command']
+__all__ = ['GRAPHS', 'MANIFEST', 'ONNX_FORMAT', 'QUANTISED', 'graph_inputs', 'example_inputs', 'weights_sha256', 'staged_folder',
+           'export_model', 'read_manifest', 'OnnxVOS', 'cache_dir', 'onnx_model', 'compare_backends',
+           'calibration_samples', 'quantise_encoders', 'export_command']
 
 # %% ../nbs/17_export.ipynb #33cbd3ae
 GRAPHS = {
@@ -86,6 +87,17 @@ def _quiet_export(module, args, path, names_in, names_out):
         torch.onnx.export(module, args, str(path), input_names=names_in, output_names=names_out, dynamo=True,
                           dynamic_shapes=shapes, external_data=False, verbose=False)
 
+@contextmanager
+def staged_folder(out):
+    "Yield a new temporary folder beside `out`; when the block ends without error it replaces `out` whole (else it is removed)."
+    out = Path(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}-', dir=out.parent if out.parent.exists() else None))
+    try:
+        yield tmp
+        if out.exists(): shutil.rmtree(out)
+        tmp.rename(out)                                          # a complete folder appears at once, or none
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+
 def export_model(model, out, overwrite=False, progress=True):
     "Write `model` (a `VOSModel`, a model file or run folder) as four ONNX graphs + `manifest.json` into `out`; returns `out`."
     from tqdm.auto import tqdm
@@ -98,8 +110,7 @@ def export_model(model, out, overwrite=False, progress=True):
     if isinstance(model, (str, os.PathLike)): source, model = str(model), load_model(model)
     if not isinstance(model, VOSModel): raise TypeError(f'export_model takes a VOSModel or a model file, got {type(model).__name__}')
     model = copy.deepcopy(model).float().cpu().eval()           # the caller's model stays where it is
-    tmp = Path(tempfile.mkdtemp(prefix='.export-', dir=out.parent if out.parent.exists() else None))
-    try:
+    with staged_folder(out) as tmp:
         ex, graphs = example_inputs(model), {}
         for name in tqdm(GRAPHS, desc='export', disable=not progress):
             ins = graph_inputs(name, model.config)
@@ -113,9 +124,6 @@ def export_model(model, out, overwrite=False, progress=True):
                         runs_outside='memory bookkeeping, soft aggregation (aggregate_logits), Trick 3 filter, flip average: '
                                      'trickvos.export.OnnxVOS with trickvos.inference.InferenceCore')
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + '\n')
-        if out.exists(): shutil.rmtree(out)
-        tmp.rename(out)                                          # a complete export appears at once, or none
-    finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 def read_manifest(path):
@@ -239,30 +247,31 @@ def _encoder_feeds(samples, value_rgb):
         values.append({'masks': m.numpy(), **({'frame': x.numpy()} if value_rgb else {})})
     return {'key_encoder': keys, 'value_encoder': values}
 
-class _Feeds:
+def _calibration_reader(feeds):
     "An onnxruntime `CalibrationDataReader` over a list of input dicts."
-    def __init__(self, feeds): self.it = iter(feeds)
-    def get_next(self): return next(self.it, None)
+    from onnxruntime.quantization import CalibrationDataReader
+    class Reader(CalibrationDataReader):
+        def __init__(self): self.it = iter(feeds)
+        def get_next(self): return next(self.it, None)
+    return Reader()
 
 QUANTISED = ('key_encoder', 'value_encoder')
 
 def quantise_encoders(export, out, samples, overwrite=False):
     "A copy of `export` whose two encoders are int8 (QDQ: per-channel int8 weights, uint8 activations calibrated on `samples`)."
-    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     src, out = Path(export), Path(out)
     man = read_manifest(src)
     if (out / MANIFEST).exists() and not overwrite: raise FileExistsError(f'{out} already holds an export; pass overwrite=True (--overwrite)')
     if src.resolve() == out.resolve(): raise ValueError('write the int8 copy to another folder than the float export')
     feeds = _encoder_feeds(samples, man['config']['value_rgb'])
-    tmp = Path(tempfile.mkdtemp(prefix='.int8-', dir=out.parent if out.parent.exists() else None))
-    try:
+    with staged_folder(out) as tmp:
         for name, g in man['graphs'].items():
             if name not in QUANTISED: shutil.copyfile(src / g['file'], tmp / g['file']); continue
             pre, q = tmp / f'{name}.pre.onnx', tmp / f'{name}.int8.onnx'
             quant_pre_process(str(src / g['file']), str(pre), skip_symbolic_shape=True)
-            reader = type('Reader', (_Feeds, CalibrationDataReader), {})(feeds[name])
-            quantize_static(str(pre), str(q), reader, quant_format=QuantFormat.QDQ, per_channel=True,
+            quantize_static(str(pre), str(q), _calibration_reader(feeds[name]), quant_format=QuantFormat.QDQ, per_channel=True,
                             activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
             pre.unlink()
             g.update(file=q.name)
@@ -270,9 +279,6 @@ def quantise_encoders(export, out, samples, overwrite=False):
         man['quantised'] = dict(graphs=list(QUANTISED), scheme='QDQ, per-channel int8 weights, uint8 activations (MinMax)',
                                 calibration_frames=len(samples), float_export=str(src))
         (tmp / MANIFEST).write_text(json.dumps(man, indent=1) + '\n')
-        if out.exists(): shutil.rmtree(out)
-        tmp.rename(out)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 # %% ../nbs/17_export.ipynb #101fe7a8

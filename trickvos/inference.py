@@ -136,7 +136,6 @@ class InferenceCore:
             from trickvos.export import onnx_model
             model, device = onnx_model(model), 'cpu'
         self.device = resolve_device(device) if device is not None else next(model.parameters()).device
-        self.backend = backend
         if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
             from trickvos.speed import optimise_model
             cuda = self.device.type == 'cuda'
