@@ -8,8 +8,9 @@ Steps (each skipped when its output exists, so an interrupted run resumes; train
 1. photographs: `gather_photos` links the wallpaper photographs that Debian's plasma-workspace-wallpapers and
    mate-backgrounds install (without them the benchmark uses the procedural textures alone, and the record says so);
 2. data: the calibrated synthetic benchmark (`motion='davis'`, 150 train + 30 val videos of 40 frames, the photographs
-   as a texture family) plus the DAVIS 2016 sample's TRAIN_SEQUENCES (each listed 10 times, at the benchmark's size),
-   and a folder of the sample's HELD_OUT sequences, which no model trains on, for the J&F learning curve;
+   as a texture family) plus the DAVIS 2016 sample's TRAIN_SEQUENCES at the benchmark's size, each listed `--real-repeat`
+   times (default 10: the weight of real video in the mix), and a folder of the sample's HELD_OUT sequences, which no
+   model trains on, for the J&F learning curve;
 3. training, `--scale showcase` (CPU bf16 autocast, channels-last, an EMA of the weights, a J&F curve of that average every
    250 steps, the best model by the curve's synthetic val videos kept as best.safetensors and used from there on): `baseline` from the
    shipped `baseline-reference` (or `baseline-showcase` with --continue), `trick12` (Trick 1+2) from `trickvos-reference`
@@ -30,7 +31,7 @@ MODELS = {'baseline-showcase': ('baseline', 'baseline-reference'), 'trickvos-sho
 SHORT_SIDE = 240
 
 
-def make_data(work, davis, tiny, photos=None):
+def make_data(work, davis, tiny, photos=None, real_repeat=10):
     "The training benchmark (+ real sequences) and the held-out DAVIS folder; -> (data, held-out or None, photos or None)."
     from trickvos.synthetic import gather_photos, generate_benchmark, add_real_videos
     if photos is None:
@@ -41,7 +42,7 @@ def make_data(work, davis, tiny, photos=None):
     if not (data / 'meta.json').exists():
         kw = dict(n_train=3, n_val=2, frames=8, size=(96, 160)) if tiny else dict(n_train=150, n_val=30, frames=40)
         generate_benchmark(data, motion='davis', texture_dir=photos, workers=1 if tiny else 2, overwrite=True, **kw)
-        if davis is not None: add_real_videos(data, davis, TRAIN_SEQUENCES, split='train', repeat=10)
+        if davis is not None: add_real_videos(data, davis, TRAIN_SEQUENCES, split='train', repeat=real_repeat)
     if davis is not None and not (held / 'meta.json').exists():
         add_real_videos(held, davis, HELD_OUT, split='val', short_side=SHORT_SIDE)
     return data, (held if davis is not None else None), photos
@@ -127,13 +128,15 @@ def main(argv=None):
     ap.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), default=None,
                     help="the leg's static-image and video steps (default: the scale's)")
     ap.add_argument('--lr', type=float, default=None, help="the leg's learning rate (default: the scale's)")
+    ap.add_argument('--real-repeat', type=int, default=10,
+                    help='times each real training sequence is listed among the 150 synthetic videos (default %(default)s)')
     ap.add_argument('--note', default=None, help="a note on how this leg ran, kept in the leg's record")
     a = ap.parse_args(argv)
     from trickvos.training import read_log
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
     if davis is None: print(f'no DAVIS sample at {a.davis}: training on the synthetic benchmark alone, no real-video scores')
     work = a.work; work.mkdir(parents=True, exist_ok=True)
-    data, held, photos = make_data(work, davis, a.tiny, a.photos)
+    data, held, photos = make_data(work, davis, a.tiny, a.photos, a.real_repeat)
     floor = floors(work, data, davis)
     for name in a.models:
         preset, reference = MODELS[name]
@@ -157,11 +160,13 @@ def main(argv=None):
                       data=dict(benchmark='trickvos synth --motion davis, 150 train + 30 val videos of 40 frames at 240x432',
                                 photos=sorted(p.name for p in photos.iterdir()) if photos else None,
                                 real_train=list(TRAIN_SEQUENCES) if davis else [], real_held_out=list(HELD_OUT) if davis else [],
-                                davis_sample=str(davis) if davis else None, short_side=SHORT_SIDE),
+                                davis_sample=str(davis) if davis else None, short_side=SHORT_SIDE,
+                                real_repeat=a.real_repeat if davis else None),
                       config=json.loads((run / 'config.json').read_text())['train'],
                       curve=json.loads((run / 'curve.json').read_text()) if (run / 'curve.json').exists() else [],
                       loss=dict(step=read_log(run)['step'].tolist(), loss=read_log(run)['loss'].tolist()),
                       floor=floor, results=results, tried=prev.get('tried', []) if prev else [],
+                      superseded=prev.get('superseded', []) if prev else [],
                       regenerate='python scripts/make_showcase.py --work WORK' + (' --continue' if a.cont else ''))
         a.weights.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(model, a.weights / f'{name}.safetensors')

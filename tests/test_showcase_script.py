@@ -30,7 +30,7 @@ def test_make_showcase_tiny(tmp_path):
     davis = _fake_davis2016(tmp_path / 'davis', s.TRAIN_SEQUENCES + s.HELD_OUT)
     w = tmp_path / 'weights'
     assert s.main(['--work', str(tmp_path / 'work'), '--tiny', '--davis', str(davis), '--weights', str(w),
-                   '--models', 'trickvos-showcase', '--lr', '1e-4']) == 0
+                   '--models', 'trickvos-showcase', '--lr', '1e-4', '--real-repeat', '4']) == 0
     rec = json.loads((w / 'trickvos-showcase.json').read_text())
     assert rec['preset'] == 'trick12' and rec['total_steps'] == 1800 + 6 and rec['legs'][0]['init'] == 'trickvos-reference'
     assert rec['legs'][0]['config']['lr'] == 1e-4 and rec['legs'][0]['config']['ema'] == 0.998   # each leg keeps its config
@@ -40,7 +40,8 @@ def test_make_showcase_tiny(tmp_path):
     assert rec['floor']['DAVIS 2016 sample']['held-out']['J&F'] > 0.3          # a square that drifts: the floor is not 0
     assert [r['step'] for r in rec['curve']] == [3, 6] and 'davis-heldout J&F' in rec['curve'][0]
     train = (tmp_path / 'work' / 'synth-davis' / 'ImageSets/2017/train.txt').read_text().split()
-    assert train.count('blackswan') == 1 and 'blackswan~10' in train and 'libby' not in train   # held out of training
+    assert train.count('blackswan') == 1 and 'blackswan~4' in train and 'blackswan~5' not in train   # --real-repeat 4
+    assert 'libby' not in train and rec['data']['real_repeat'] == 4                         # held out of training
     key = next(k for k in rec['curve'][0] if k.endswith(' J&F'))             # the first eval folder: synthetic val
     best = max(rec['curve'], key=lambda r: (r[key], r['step']))['step']                      # keep_best: the curve's best step ships
     assert read_model_metadata(w / 'trickvos-showcase.safetensors')['step'] == best == rec['legs'][-1]['selected']['step']
