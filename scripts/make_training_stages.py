@@ -1,0 +1,107 @@
+"""Regenerate trickvos/results/training-stages.json: Table 1 of "Towards Good Practices for VOS" on our data.
+
+    python scripts/make_training_stages.py --work runs/stages          # the reference scale, seed 0 (about 1.5 h on one CPU core)
+    python scripts/make_training_stages.py --work W --tiny             # the mechanics in about a minute (tests)
+
+The three rows are the baseline trained with only stage 0 (static-image clips: "pre-training only"), with only stage 2
+(video clips from random weights: "main training only"), and with both ("full training"). At the reference scale the
+full row is the shipped `baseline-reference` model, which is exactly `train_config('baseline', 'reference')`, seed 0
+(its config is checked); the other two rows are that config with one stage's iterations set to 0, so each row trains
+its stages exactly as the full run does. All three are scored on the reference benchmark's val split (`trickvos synth
+--motion fast`, regenerated bit for bit) beside its copy-first-frame floor, and on the DAVIS 2016 sample (short side
+240) when it is present. Each step is skipped when its output exists, so an interrupted run resumes.
+"""
+import argparse, json, os, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'
+ROWS = {'Pre-training only': dict(main_iters=0), 'Main training only': dict(static_iters=0), 'Full training': {}}
+PAPER = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}   # YouTube-VOS val, ResNet-50
+SHORT_SIDE = 240
+
+
+def _config(row, tiny, seed):
+    from trickvos.training import train_config
+    over = dict(static_iters=3, main_iters=4, crop=(64, 64), batch_size=2, ckpt_every=2, log_every=1) if tiny else {}
+    return train_config('baseline', 'lesson' if tiny else 'reference', seed=seed, **{**over, **ROWS[row]})
+
+
+def _model_for(row, cfg, work, tiny, seed):
+    "The row's model file: the shipped baseline-reference for the full row at the reference scale, else a run trained here."
+    from dataclasses import asdict
+    from trickvos.model import shipped_model
+    if row == 'Full training' and not tiny and seed == 0:
+        shipped = json.loads((ROOT / 'trickvos' / 'weights' / 'baseline-reference.json').read_text())['config']
+        mine = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k in shipped}
+        if mine != shipped: raise ValueError(f'baseline-reference was not trained with {mine}: train the full row here')
+        return shipped_model('baseline-reference'), None
+    from trickvos.training import train
+    run = work / row.lower().replace(' ', '-')
+    if not (run / 'summary.json').exists():
+        train(cfg, work / 'synth', run, resume=(run / 'checkpoint.pt').exists(), progress=False)
+    return run / 'model.safetensors', json.loads((run / 'summary.json').read_text())
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--work', type=Path, required=True, help='work folder (resumable)')
+    ap.add_argument('--davis', type=Path, default=DAVIS_SAMPLE, help='the DAVIS 2016 sample (default %(default)s; skipped if absent)')
+    ap.add_argument('--out', type=Path, default=ROOT / 'trickvos' / 'results' / 'training-stages.json')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS))
+    ap.add_argument('--tiny', action='store_true', help='a few steps on a tiny benchmark: checks the mechanics')
+    a = ap.parse_args(argv)
+    import torch
+    from trickvos.synthetic import generate_benchmark
+    from trickvos.evaluation import evaluate_model
+    from trickvos.metrics import copy_first_frame, evaluate_results
+    torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
+    work = a.work; work.mkdir(parents=True, exist_ok=True)
+    davis = a.davis if a.davis is not None and a.davis.is_dir() else None
+    synth = dict(n_train=3, n_val=2, frames=8, size=(96, 160)) if a.tiny else dict(motion='fast')
+    if not (work / 'synth' / 'meta.json').exists(): generate_benchmark(work / 'synth', overwrite=True, **synth)
+    glob = lambda s: {m: s.global_table[f'{m}-Mean'] for m in ('J&F', 'J', 'F')}
+    floor = {}
+    for key, root, year, kw in (('synthetic val', work / 'synth', 2017, {}), ('DAVIS 2016 sample', davis, 2016, {})):
+        if root is None: continue
+        pred = work / 'floor' / key.replace(' ', '-')
+        if not pred.exists(): copy_first_frame(root, 'val', pred, year=year)
+        floor[key] = glob(evaluate_results(pred, root, 'val', year, progress=False))
+    rows = []
+    for row in a.rows:
+        cfg = _config(row, a.tiny, a.seed)
+        model, summary = _model_for(row, cfg, work, a.tiny, a.seed)
+        tag = row.lower().replace(' ', '-')
+        res = dict(row=row, paper=PAPER[row], static_iters=cfg.static_iters, main_iters=cfg.main_iters, seed=a.seed,
+                   model='baseline-reference (shipped)' if summary is None else str(Path(model).relative_to(work)),
+                   train_seconds=None if summary is None else summary['seconds'])
+        t = time.time()
+        r = evaluate_model(model, work / 'synth', split='val', out_dir=work / 'evals' / f'{tag}-synth', progress=False)
+        res['synthetic val'] = glob(r['scores'])
+        if davis is not None:
+            r = evaluate_model(model, davis, split='val', year=2016, short_side=SHORT_SIDE, progress=False,
+                               out_dir=work / 'evals' / f'{tag}-davis')
+            res['DAVIS 2016 sample'] = glob(r['scores'])
+        res['eval_seconds'] = round(time.time() - t, 1)
+        rows.append(res)
+        print(f"{row}: synthetic val J&F {res['synthetic val']['J&F']:.3f} (floor {floor['synthetic val']['J&F']:.3f})"
+              + (f"; DAVIS sample {res['DAVIS 2016 sample']['J&F']:.3f} (floor {floor['DAVIS 2016 sample']['J&F']:.3f})"
+                 if davis is not None else ''), flush=True)
+    from trickvos.data import atomic_write
+    record = dict(table='Towards Good Practices for VOS, Table 1 (training stages)', preset='baseline',
+                  scale='lesson (tiny)' if a.tiny else 'reference', device='cpu', threads=torch.get_num_threads(),
+                  data=dict(benchmark='trickvos synth --motion fast' if not a.tiny else f'tiny: {synth}',
+                            davis_sample=str(davis) if davis else None, short_side=SHORT_SIDE),
+                  paper_note="the paper's figures: YouTube-VOS 2018 val, overall score, ResNet-50 (0.667 is its "
+                             "pre-training row without YouTube-VOS images)",
+                  floor=floor, rows=rows,
+                  regenerate='python scripts/make_training_stages.py --work WORK' + (' --tiny' if a.tiny else ''))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(a.out) as tmp: tmp.write_text(json.dumps(record, indent=1) + '\n')
+    print(f'written to {a.out}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
