@@ -458,7 +458,7 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
 def _video(obj): return obj.rsplit('_', 1)[0]          # 'val-0008_2' -> 'val-0008' (DAVIS names objects VIDEO_ID)
 
 def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
-    "`row` minus `base` (J&F, same seed, per object, mean over seeds): {'delta', 'seeds', 'ci', 'better', 'worse', 'objects'} or None."
+    "`row` minus `base` (J&F, same seed, per object, mean over seeds), with a 95% interval over seeds and videos (hierarchical bootstrap)."
     rows = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
     objs = results.get('objects') or {}
     if row not in rows or base not in rows: return None
@@ -468,10 +468,13 @@ def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
     per_seed = [{o: objs[key(row, s)][o] - v for o, v in objs[key(base, s)].items()} for s in seeds]
     d = {o: float(np.mean([p[o] for p in per_seed])) for o in per_seed[0]}
     videos = sorted({_video(o) for o in d})
-    sums = np.array([sum(v for o, v in d.items() if _video(o) == vid) for vid in videos])
-    counts = np.array([sum(_video(o) == vid for o in d) for vid in videos])
-    pick = np.random.default_rng(seed).integers(0, len(videos), size=(n_boot, len(videos)))
-    boot = sums[pick].sum(1) / counts[pick].sum(1)
+    vid = np.array([videos.index(_video(o)) for o in d])                                  # object -> its video
+    sums = np.stack([np.bincount(vid, [p[o] for o in d], len(videos)) for p in per_seed])  # (seeds, videos)
+    counts = np.bincount(vid, minlength=len(videos))
+    rng = np.random.default_rng(seed)
+    ps = rng.integers(0, len(seeds), size=(n_boot, len(seeds)))                 # level 1: seeds, with replacement
+    pv = rng.integers(0, len(videos), size=(n_boot, len(seeds), len(videos)))   # level 2: videos, within each drawn seed
+    boot = sums[ps[..., None], pv].sum((1, 2)) / counts[pv].sum((1, 2))
     return {'delta': float(np.mean(list(d.values()))), 'seeds': {s: float(np.mean(list(p.values()))) for s, p in zip(seeds, per_seed)},
             'ci': (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
             'better': sum(v > 0.01 for v in d.values()), 'worse': sum(v < -0.01 for v in d.values()), 'objects': len(d)}
@@ -491,10 +494,10 @@ def _delta_line(results, row, base, first):
     return (f"| {first} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "
             f"{p['better']} / {p['worse']} of {p['objects']} | {_reading(p)} |")
 
-_DELTA_COLS = ' | Δ per seed | 95% interval (videos) | objects better / worse (> 1 point) | reading |'
+_DELTA_COLS = ' | Δ per seed | 95% interval (seeds, videos) | objects better / worse (> 1 point) | reading |'
 
 def delta_table(results, base='Baseline'):
-    "Markdown: each Table 1 row against `base`, per seed, with the 95% interval over videos and a reading."
+    "Markdown: each Table 1 row against `base`, per seed, with the 95% interval over seeds and videos and a reading."
     lines = ['| row | Δ J&F vs ' + base + ' (points)' + _DELTA_COLS, '|' + ' --- |' * 6]
     lines += [l for r, _, _ in TABLE1_ROWS if r != base for l in [_delta_line(results, r, base, r)] if l]
     return '\n'.join(lines + [''])
@@ -506,7 +509,7 @@ TRICK_STEPS = [('Trick 1', '+ Trick 1', 'Baseline'), ('Trick 1', '+ Trick 1+2', 
                ('Trick 3 (PT)', '+ Trick 3 (PT)', 'Baseline'), ('Trick 3 (PT)', '+ TrickVOS (PT)', '+ Trick 1+2')]
 
 def trick_table(results, steps=TRICK_STEPS):
-    "Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over videos."
+    "Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over seeds and videos."
     lines = ['| trick | row − row without it | Δ J&F (points)' + _DELTA_COLS, '|' + ' --- |' * 7]
     lines += [l for t, r, b in steps for l in [_delta_line(results, r, b, f'{t} | {r} − {b}')] if l]
     return '\n'.join(lines + [''])
