@@ -532,14 +532,12 @@ def shipped_results(names=None):
             'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
 
 # %% ../nbs/12_ablation.ipynb #06a4d81f
-_BOOKKEEPING = ('workers', 'log_every', 'ckpt_every', 'decoder_from', 'model_from')
-
 def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     "Fill seed `seed`'s planned training runs in `ctx.out` that a shipped model is exactly; -> {run: shipped name}."
     import shutil
     from dataclasses import asdict
     from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
-    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, TrainConfig
+    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, TrainConfig, bookkeeping_fields
     default = asdict(TrainConfig())                         # fields newer than a record hold their defaults there
     from trickvos.data import file_sha256
     if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
@@ -553,7 +551,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
         donor = DONOR_PRESETS.get(preset)
         want = asdict(train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}))
         if run.exists() or any(json.dumps(rec['config'].get(k, default[k])) != json.dumps(v) for k, v in want.items()
-                               if k not in _BOOKKEEPING):
+                               if k not in bookkeeping_fields(('bookkeeping', 'source'))):
             continue
         cmd = rec.get('commands', {}).get('synth', '').split()
         if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue  # made as reproduce makes its own

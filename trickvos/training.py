@@ -8,7 +8,7 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
 import csv, json, os, time
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
 import cv2
@@ -22,9 +22,10 @@ from .losses import LOSS_PRESETS, vos_loss
 # %% auto #0
 __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
            'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
-           'collate_clips', 'TrainConfig', 'train_config', 'stage_of', 'learning_rate', 'train_step', 'save_checkpoint',
-           'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader', 'load_training_videos',
-           'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
+           'collate_clips', 'TrainConfig', 'train_config', 'bookkeeping_fields', 'read_run_config', 'stage_of',
+           'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed',
+           'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots',
+           'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -147,6 +148,10 @@ TRAIN_PRESETS = {'baseline': ('baseline', 'baseline'), 'stcn': ('stcn', 'baselin
                  'trick2': ('baseline', 'baseline'), 'trick12': ('baseline', 'trick1')}
 DONOR_PRESETS = {'trick2': 'baseline', 'trick12': 'trick1'}   # Trick 2: the preset whose trained decoder each re-uses
 
+def _bookkeeping(default, kind='bookkeeping'):
+    "A config field that does not change what is learnt: how the run is kept ('bookkeeping') or where its start came from ('source')."
+    return field(default=default, metadata={'kind': kind})
+
 @dataclass
 class TrainConfig:
     "Everything that defines a training run (see `SCALES` and `TRAIN_PRESETS`)."
@@ -179,12 +184,12 @@ class TrainConfig:
     keep_best: bool = False         # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
     ema: float = 0.0                # decay of an exponential moving average of the weights (0: none); see 'Averaged weights'
     seed: int = 0
-    workers: int = 0
-    log_every: int = 10
-    ckpt_every: int = 100
+    workers: int = _bookkeeping(0)
+    log_every: int = _bookkeeping(10)
+    ckpt_every: int = _bookkeeping(100)
     split: str = 'train'
-    decoder_from: str | None = None # Trick 2: a finished run (or model file) whose decoder initialises this one
-    model_from: str | None = None   # the whole network from a run or model file: the paper's control, or a new leg
+    decoder_from: str | None = _bookkeeping(None, 'source')  # Trick 2: a finished run (or model file) whose decoder initialises this one
+    model_from: str | None = _bookkeeping(None, 'source')    # the whole network from a run or model file: the control, or a new leg
 
     def __post_init__(self):
         self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
@@ -228,6 +233,20 @@ def train_config(preset='baseline', scale='lesson', **overrides):
     "The `TrainConfig` of a preset at a scale, with field overrides."
     if scale not in SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(SCALES)}')
     return TrainConfig(preset=preset, scale=scale, **{**SCALES[scale], **overrides})
+
+# %% ../nbs/06_training.ipynb #d91f8311
+def bookkeeping_fields(kinds=('bookkeeping',)):
+    "Names of the TrainConfig fields of `kinds`: 'bookkeeping' (how a run is kept), 'source' (where its start weights came from)."
+    return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
+
+def read_run_config(run):
+    "The `TrainConfig` that the run folder `run` was trained with (its config.json)."
+    path = Path(run) / 'config.json'
+    try: saved = json.loads(path.read_text())['train']
+    except (OSError, ValueError, KeyError) as e: raise VOSDataError(path, f'unreadable run config ({e!r})') from None
+    unknown = set(saved) - {f.name for f in fields(TrainConfig)}
+    if unknown: raise VOSDataError(path, f'fields this version of trickvos does not know: {sorted(unknown)}')
+    return TrainConfig(**saved)
 
 # %% ../nbs/06_training.ipynb #8f61d014
 def stage_of(cfg, step):
@@ -339,7 +358,7 @@ def _prepare_run(out, cfg, data, resume):
         if saved.get('data') != meta['data']:
             raise ValueError(f"cannot resume {out} on other data: it trained on {saved.get('data')}, not {meta['data']}")
         old = saved['train']
-        diff = {k for k in old if k not in ('workers', 'log_every', 'ckpt_every') and json.dumps(old[k]) != json.dumps(meta['train'][k])}
+        diff = {k for k in old if k not in bookkeeping_fields() and json.dumps(old[k]) != json.dumps(meta['train'][k])}
         if diff: raise ValueError(f'cannot resume {out} with a different config: {sorted(diff)} changed')
         return ckpt
     out.mkdir(parents=True, exist_ok=True)
