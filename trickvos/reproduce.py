@@ -223,7 +223,8 @@ RUNNERS = {'synth': _synth, 'train': _train, 'tracker': _tracker, 'floor': _floo
 def step_cost(step, ctx):
     "A rough cost of `step` in CPU seconds (only the ratios matter: the progress bar's ETA rescales them)."
     from trickvos.training import train_config
-    syn = {**dict(n_train=60, n_val=30, frames=30, size=(240, 432)), **ctx.synth}
+    from trickvos.synthetic import DEFAULT_TRAIN, DEFAULT_VAL, DEFAULT_FRAMES, DEFAULT_SIZE      # the generator's own defaults
+    syn = {**dict(n_train=DEFAULT_TRAIN, n_val=DEFAULT_VAL, frames=DEFAULT_FRAMES, size=DEFAULT_SIZE), **ctx.synth}
     px = syn['size'][0] * syn['size'][1] / (128 * 224)
     big = 1.5 if step.preset == 'stcn' else 1.0
     if step.kind == 'synth': return 0.02 * (syn['n_train'] + syn['n_val']) * syn['frames'] * px
