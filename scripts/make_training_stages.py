@@ -13,18 +13,18 @@ its stages exactly as the full run does. All three are scored on the reference b
 """
 import argparse, json, os, sys, time
 from pathlib import Path
+from trickvos.stages import TRAINING_STAGES as ROWS, PAPER_TRAINING_STAGES as PAPER
 
 ROOT = Path(__file__).resolve().parents[1]
 DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'
-ROWS = {'Pre-training only': dict(main_iters=0), 'Main training only': dict(static_iters=0), 'Full training': {}}
-PAPER = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}   # YouTube-VOS val, ResNet-50
 SHORT_SIDE = 240
 
 
 def _config(row, tiny, seed):
-    from trickvos.training import train_config
+    "The row's TrainConfig (`trickvos.stages.stage_configs`: the full config with one stage's iterations set to 0)."
+    from trickvos.stages import stage_configs
     over = dict(static_iters=3, main_iters=4, crop=(64, 64), batch_size=2, ckpt_every=2, log_every=1) if tiny else {}
-    return train_config('baseline', 'lesson' if tiny else 'reference', seed=seed, **{**over, **ROWS[row]})
+    return stage_configs('baseline', 'lesson' if tiny else 'reference', seed=seed, **over)[row]
 
 
 def _model_for(row, cfg, work, tiny, seed):

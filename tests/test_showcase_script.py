@@ -62,3 +62,18 @@ def test_gpu_script_tiny(tmp_path):
     assert all((out / f).stat().st_size < 16 << 20 for f in files)
     assert json.loads((out / 'trickvos-showcase.json').read_text())['scale'] == 'showcase-gpu'
     assert 'optimised' in (out / 'gpu_showcase.log').read_text()
+
+
+def test_make_training_stages_tiny(tmp_path):
+    "scripts/make_training_stages.py at --tiny size: three rows, each trained with exactly its stages, scored beside the floor."
+    spec = importlib.util.spec_from_file_location('stages', Path(__file__).parents[1] / 'scripts' / 'make_training_stages.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    out = tmp_path / 'stages.json'
+    assert m.main(['--work', str(tmp_path / 'work'), '--tiny', '--davis', str(tmp_path / 'no-davis'), '--out', str(out)]) == 0
+    rec = json.loads(out.read_text())
+    assert [(r['row'], r['static_iters'], r['main_iters']) for r in rec['rows']] == [
+        ('Pre-training only', 3, 0), ('Main training only', 0, 4), ('Full training', 3, 4)]
+    steps = [json.loads((tmp_path / 'work' / r['model']).with_name('summary.json').read_text())['steps'] for r in rec['rows']]
+    assert steps == [3, 4, 7] and [r['paper'] for r in rec['rows']] == [0.667, 0.681, 0.766]
+    assert 'DAVIS 2016 sample' not in rec['floor'] and rec['floor']['synthetic val']['J&F'] > 0.3   # drifting squares: floor > 0
+    assert all(0 <= r['synthetic val']['J&F'] <= 1 for r in rec['rows'])

@@ -24,6 +24,9 @@ def parse_size(text:str) -> tuple[int, int]:
 def _device_arg(p):
     p.add_argument('--device', default=None, help='cpu, cuda or cuda:N (default: cuda when available, else cpu)')
 
+def _quiet_arg(p):
+    p.add_argument('--quiet', action='store_true', help='no progress bar')
+
 def _tracker_arg(p, many=False):
     from trickvos.parametric_tracker import TRACKERS
     if many: p.add_argument('--trackers', nargs='+', default=['none'], choices=TRACKERS,
@@ -61,7 +64,8 @@ def synth(args):
     from trickvos import synthetic
     t0 = time.perf_counter()
     out = synthetic.generate_benchmark(args.out, n_train=args.train, n_val=args.val, frames=args.frames, size=args.size,
-                                       seed=args.seed, texture_dir=args.texture_dir, overwrite=args.overwrite, motion=args.motion)
+                                       seed=args.seed, texture_dir=args.texture_dir, overwrite=args.overwrite, motion=args.motion,
+                                       progress=not args.quiet)
     print(f"synthetic benchmark written to {out} in {time.perf_counter()-t0:.1f} s")
     return out
 
@@ -79,6 +83,7 @@ def _add_synth(sub):
     p.add_argument('--motion', default=s.DEFAULT_MOTION, choices=list(s.MOTIONS),
                    help="'davis': calibrated against DAVIS 2016 (default); 'fast': the first benchmark (reference models)")
     p.add_argument('--overwrite', action='store_true', help='replace the contents of a non-empty --out')
+    _quiet_arg(p)
     p.set_defaults(func=synth)
 
 # %% ../nbs/15_cli.ipynb #210221d2
@@ -215,7 +220,7 @@ def _add_eval(sub, help):
     _year_arg(p)
     p.add_argument('--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)')
     p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
-    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p)
+    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p); _quiet_arg(p)
     p.set_defaults(func=eval_command)
 
 def _add_segment(sub, help):
@@ -228,7 +233,7 @@ def _add_segment(sub, help):
     p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
     p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
     p.add_argument('--overwrite', action='store_true', help="replace the PNGs already in --out and an existing --overlay")
-    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p)
+    _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p); _quiet_arg(p)
     p.set_defaults(func=segment_command)
 
 def _add_bench(sub, help):
@@ -248,7 +253,7 @@ def _add_bench(sub, help):
     p.add_argument('--threads', type=int, default=None, help="CPU threads (default: PyTorch's choice)")
     _tracker_arg(p, many=True)
     p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    _quiet_arg(p)
     p.set_defaults(func=bench_command)
 
 def _add_export(sub, help):
@@ -261,7 +266,7 @@ def _add_export(sub, help):
                    "frames of this DAVIS-layout folder's val split")
     p.add_argument('--calibration-frames', type=int, default=32, help='frames to calibrate the int8 encoders on (default %(default)s)')
     p.add_argument('--overwrite', action='store_true', help='replace an existing export in --out (and OUT-int8)')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    _quiet_arg(p)
     p.set_defaults(func=export_command)
 
 def _add_train_tracker(sub, help):
@@ -275,7 +280,7 @@ def _add_train_tracker(sub, help):
     p.add_argument('--steps', type=int, default=3000, help='optimiser steps (default %(default)s)')
     p.add_argument('--asym', type=float, default=4.0, help='loss weight of box edges that cut the object (default %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    _quiet_arg(p)
     p.set_defaults(func=train_tracker)
 
 def _add_reproduce(sub, help):
@@ -292,7 +297,7 @@ def _add_reproduce(sub, help):
                    help='which tables to reproduce (default both; 1 alone skips STCN and the speed benchmark)')
     p.add_argument('--reuse-shipped', action='store_true',
                    help="seed 0: copy the shipped reference models that are exactly a planned run instead of training it")
-    p.add_argument('--quiet', action='store_true', help='no progress bar')
+    _quiet_arg(p)
     p.set_defaults(func=reproduce_command)
 
 # %% ../nbs/15_cli.ipynb #ec4def17

@@ -81,7 +81,7 @@ def eval_command(args):
     res = evaluate_model(args.checkpoint, args.data, split=args.split, out_dir=args.out, year=args.year, device=device,
                          tracker=args.tracker, sequences=args.sequences, short_side=args.short_side, optimise=args.optimise,
                          flip=args.flip, mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend,
-                         scales=args.scales, ensemble=args.ensemble, top_k=args.top_k)
+                         scales=args.scales, ensemble=args.ensemble, top_k=args.top_k, progress=not args.quiet)
     print(format_tables(res['scores']))
     print(f"\n{res['frames']} frames in {res['seconds']:.2f} s of model time: {res['fps']:.1f} FPS on {device}"
           f" (tracker: {args.tracker})\npredictions, tables and eval.json in {res['out_dir']}")

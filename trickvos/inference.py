@@ -370,7 +370,7 @@ def segment_command(args):
     model = args.checkpoint if onnx else load_model(args.checkpoint, device)
     core = make_core(model, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
                      mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend, top_k=args.top_k)
-    labels = propagate(core, frames, mask, progress=True, short_side=args.short_side)
+    labels = propagate(core, frames, mask, progress=not args.quiet, short_side=args.short_side)
     for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '

@@ -25,10 +25,10 @@ from .parametric_tracker import make_tracker
 
 # %% auto #0
 __all__ = ['DPI', 'METRICS', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes',
-           'one_thread', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord', 'track_probs',
-           'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story', 'tracker_effect', 'load_results',
-           'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory', 'toy_motion_pairs',
-           'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
+           'one_thread', 'static_picture', 'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker',
+           'TrackRecord', 'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story',
+           'tracker_effect', 'load_results', 'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory',
+           'toy_motion_pairs', 'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #ce417297
 DPI = 72
@@ -65,6 +65,24 @@ def _draw_box(ax, box, color, ls='-', lw=1.5):
     "Draw a box [x, y, w, h] on `ax` (pixel i covers [i, i+1), matplotlib's pixel centres are at i)."
     x, y, w, h = [float(v) for v in box]
     ax.add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, ec=color, ls=ls, lw=lw))
+
+# %% ../nbs/13_widgets.ipynb #c3494e0f
+def static_picture(widget):
+    "The PNG images and HTML of a widget tree, in order, as IPython display objects: what a static renderer can show."
+    from IPython.display import Image, HTML
+    out, todo = [], [widget]
+    while todo:
+        w = todo.pop(0)
+        if isinstance(w, W.Image) and w.value: out.append(Image(data=w.value, format='png'))
+        elif isinstance(w, W.HTML) and w.value: out.append(HTML(w.value))
+        todo = list(getattr(w, 'children', ())) + todo
+    return out
+
+def show_viewer(viewer):
+    "Display a viewer's live widget (`viewer.widget`, or a widget) and after it its static picture."
+    from IPython.display import display
+    widget = getattr(viewer, 'widget', viewer)
+    display(widget, *static_picture(widget))
 
 # %% ../nbs/13_widgets.ipynb #29e2d970
 def frame_scores(gt, pred, object_ids, bound_th=0.008):
