@@ -77,3 +77,19 @@ def test_make_training_stages_tiny(tmp_path):
     assert steps == [3, 4, 7] and [r['paper'] for r in rec['rows']] == [0.667, 0.681, 0.766]
     assert 'DAVIS 2016 sample' not in rec['floor'] and rec['floor']['synthetic val']['J&F'] > 0.3   # drifting squares: floor > 0
     assert all(0 <= r['synthetic val']['J&F'] <= 1 for r in rec['rows'])
+
+
+def test_make_trick2_controls_tiny(tmp_path):
+    "scripts/make_trick2_controls.py at --tiny size: Trick 2 and both controls per seed, paired differences over seeds and videos."
+    spec = importlib.util.spec_from_file_location('controls', Path(__file__).parents[1] / 'scripts' / 'make_trick2_controls.py')
+    m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+    out = tmp_path / 'controls.json'
+    assert m.main(['--work', str(tmp_path / 'work'), '--tiny', '--seeds', '0', '1', '--out', str(out)]) == 0
+    rec = json.loads(out.read_text())
+    assert [r['row'] for r in rec['rows']] == ['Baseline', '+ Trick 2', 'control: whole model', 'control: train longer']
+    cfg = lambda s, k: json.loads((tmp_path / 'work' / f'seed{s}' / k / 'config.json').read_text())['train']
+    assert cfg(1, 'control-longer')['main_iters'] == 3 + 5 and cfg(1, 'control-whole')['model_from'].endswith('seed1/baseline/model.safetensors')
+    assert cfg(0, 'trick2')['decoder_from'] == cfg(0, 'control-whole')['model_from']       # both start from the same donor
+    d = {(x['row'], x['base']): x for x in rec['deltas']}
+    assert len(d) == 5 and all(x['ci'][0] <= x['ci'][1] and set(x['seeds']) == {'0', '1'} for x in d.values())
+    assert '| + Trick 2 − control: train longer |' in rec['table'] and rec['donor_check'] == {}
