@@ -2,6 +2,7 @@
 
     python scripts/make_training_stages.py --work runs/stages          # the reference scale, seed 0 (about 1.5 h on one CPU core)
     python scripts/make_training_stages.py --work W --tiny             # the mechanics in about a minute (tests)
+    ... --fast 'Main training only'     # that row with bf16 autocast + channels-last (about 1.7x faster on this CPU)
 
 The three rows are the baseline trained with only stage 0 (static-image clips: "pre-training only"), with only stage 2
 (video clips from random weights: "main training only"), and with both ("full training"). At the reference scale the
@@ -11,7 +12,7 @@ its stages exactly as the full run does. All three are scored on the reference b
 --motion fast`, regenerated bit for bit) beside its copy-first-frame floor, and on the DAVIS 2016 sample (short side
 240) when it is present. Each step is skipped when its output exists, so an interrupted run resumes.
 """
-import argparse, json, os, sys, time
+import argparse, json, os, shlex, sys
 from pathlib import Path
 from trickvos.stages import TRAINING_STAGES as ROWS, PAPER_TRAINING_STAGES as PAPER
 
@@ -20,11 +21,15 @@ DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'
 SHORT_SIDE = 240
 
 
-def _config(row, tiny, seed):
+FAST = dict(cpu_amp=True, channels_last=True)     # --fast: about 1.7x faster on a CPU with bf16 (06_training)
+
+def _config(row, tiny, seed, fast=False):
     "The row's TrainConfig (`trickvos.stages.stage_configs`: the full config with one stage's iterations set to 0)."
     from trickvos.stages import stage_configs
     over = dict(static_iters=3, main_iters=4, crop=(64, 64), batch_size=2, ckpt_every=2, log_every=1) if tiny else {}
-    return stage_configs('baseline', 'lesson' if tiny else 'reference', seed=seed, **over)[row]
+    cfg = stage_configs('baseline', 'lesson' if tiny else 'reference', seed=seed, **over)[row]
+    return cfg if not fast or (row == 'Full training' and not tiny and seed == 0) else stage_configs(
+        'baseline', 'lesson' if tiny else 'reference', seed=seed, **over, **FAST)[row]
 
 
 def _model_for(row, cfg, work, tiny, seed):
@@ -51,11 +56,14 @@ def main(argv=None):
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--rows', nargs='+', default=list(ROWS), choices=list(ROWS))
     ap.add_argument('--tiny', action='store_true', help='a few steps on a tiny benchmark: checks the mechanics')
+    ap.add_argument('--fast', nargs='*', default=[], choices=list(ROWS), metavar='ROW',
+                    help='train these rows with bf16 autocast and channels-last on the CPU (the shipped full row is float32)')
     a = ap.parse_args(argv)
     import torch
     from trickvos.synthetic import generate_benchmark
     from trickvos.evaluation import evaluate_model
     from trickvos.metrics import copy_first_frame, evaluate_results
+    from trickvos.data import atomic_write
     torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
     work = a.work; work.mkdir(parents=True, exist_ok=True)
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
@@ -70,25 +78,24 @@ def main(argv=None):
         floor[key] = glob(evaluate_results(pred, root, 'val', year, progress=False))
     rows = []
     for row in a.rows:
-        cfg = _config(row, a.tiny, a.seed)
+        cfg = _config(row, a.tiny, a.seed, fast=row in a.fast)
         model, summary = _model_for(row, cfg, work, a.tiny, a.seed)
         tag = row.lower().replace(' ', '-')
         res = dict(row=row, paper=PAPER[row], static_iters=cfg.static_iters, main_iters=cfg.main_iters, seed=a.seed,
+                   precision='bf16 autocast, channels-last' if cfg.cpu_amp else 'float32',
                    model='baseline-reference (shipped)' if summary is None else str(Path(model).relative_to(work)),
                    train_seconds=None if summary is None else summary['seconds'])
-        t = time.time()
-        r = evaluate_model(model, work / 'synth', split='val', out_dir=work / 'evals' / f'{tag}-synth', progress=False)
-        res['synthetic val'] = glob(r['scores'])
-        if davis is not None:
-            r = evaluate_model(model, davis, split='val', year=2016, short_side=SHORT_SIDE, progress=False,
-                               out_dir=work / 'evals' / f'{tag}-davis')
-            res['DAVIS 2016 sample'] = glob(r['scores'])
-        res['eval_seconds'] = round(time.time() - t, 1)
+        for key, root, kw in (('synthetic val', work / 'synth', {}), ('DAVIS 2016 sample', davis, dict(year=2016, short_side=SHORT_SIDE))):
+            if root is None: continue
+            out = work / 'evals' / f"{tag}-{'synth' if root == work / 'synth' else 'davis'}"
+            if not (out / 'scores.json').exists():                  # evaluated once: a resumed run re-uses the scores
+                g = glob(evaluate_model(model, root, split='val', out_dir=out, progress=False, **kw)['scores'])
+                with atomic_write(out / 'scores.json') as tmp: tmp.write_text(json.dumps(g))
+            res[key] = json.loads((out / 'scores.json').read_text())
         rows.append(res)
         print(f"{row}: synthetic val J&F {res['synthetic val']['J&F']:.3f} (floor {floor['synthetic val']['J&F']:.3f})"
               + (f"; DAVIS sample {res['DAVIS 2016 sample']['J&F']:.3f} (floor {floor['DAVIS 2016 sample']['J&F']:.3f})"
                  if davis is not None else ''), flush=True)
-    from trickvos.data import atomic_write
     record = dict(table='Towards Good Practices for VOS, Table 1 (training stages)', preset='baseline',
                   scale='lesson (tiny)' if a.tiny else 'reference', device='cpu', threads=torch.get_num_threads(),
                   data=dict(benchmark='trickvos synth --motion fast' if not a.tiny else f'tiny: {synth}',
@@ -96,7 +103,8 @@ def main(argv=None):
                   paper_note="the paper's figures: YouTube-VOS 2018 val, overall score, ResNet-50 (0.667 is its "
                              "pre-training row without YouTube-VOS images)",
                   floor=floor, rows=rows,
-                  regenerate='python scripts/make_training_stages.py --work WORK' + (' --tiny' if a.tiny else ''))
+                  regenerate='python scripts/make_training_stages.py --work WORK' + (' --tiny' if a.tiny else '')
+                             + (' --fast ' + ' '.join(shlex.quote(r) for r in a.fast) if a.fast else ''))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(a.out) as tmp: tmp.write_text(json.dumps(record, indent=1) + '\n')
     print(f'written to {a.out}')
