@@ -24,9 +24,9 @@ def stage_configs(preset='baseline', scale='reference', **overrides):
 def stages_table(record):
     "Markdown table of a training-stages record (`trickvos/results/training-stages.json`): J&F per set beside the floor and the paper."
     sets = [s for s in ('synthetic val', 'DAVIS 2016 sample') if s in record['floor']]
-    head = ['training', 'static + video steps'] + [f'{s} J&F (floor {record["floor"][s]["J&F"]:.3f})' for s in sets]
+    head = ['training', 'static + video steps', 'arithmetic'] + [f'{s} J&F (floor {record["floor"][s]["J&F"]:.3f})' for s in sets]
     lines = ['| ' + ' | '.join(head + ["paper's (YouTube-VOS)"]) + ' |', '|' + ' --- |' * (len(head) + 1)]
     for r in record['rows']:
-        cells = [r['row'], f"{r['static_iters']} + {r['main_iters']}"] + [f"{r[s]['J&F']:.3f}" for s in sets]
+        cells = [r['row'], f"{r['static_iters']} + {r['main_iters']}", r.get('precision', 'float32')] + [f"{r[s]['J&F']:.3f}" for s in sets]
         lines.append('| ' + ' | '.join(cells + [f"{r['paper']:.3f}"]) + ' |')
     return '\n'.join(lines)
