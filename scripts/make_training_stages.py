@@ -23,23 +23,23 @@ SHORT_SIDE = 240
 
 FAST = dict(cpu_amp=True, channels_last=True)     # --fast: about 1.7x faster on a CPU with bf16 (06_training)
 
+def _shipped_row(row, tiny, seed): return row == 'Full training' and not tiny and seed == 0   # baseline-reference
+
 def _config(row, tiny, seed, fast=False):
     "The row's TrainConfig (`trickvos.stages.stage_configs`: the full config with one stage's iterations set to 0)."
     from trickvos.stages import stage_configs
     over = dict(static_iters=3, main_iters=4, crop=(64, 64), batch_size=2, ckpt_every=2, log_every=1) if tiny else {}
-    cfg = stage_configs('baseline', 'lesson' if tiny else 'reference', seed=seed, **over)[row]
-    return cfg if not fast or (row == 'Full training' and not tiny and seed == 0) else stage_configs(
-        'baseline', 'lesson' if tiny else 'reference', seed=seed, **over, **FAST)[row]
+    if fast and not _shipped_row(row, tiny, seed): over.update(FAST)
+    return stage_configs('baseline', 'lesson' if tiny else 'reference', seed=seed, **over)[row]
 
 
 def _model_for(row, cfg, work, tiny, seed):
     "The row's model file: the shipped baseline-reference for the full row at the reference scale, else a run trained here."
-    from dataclasses import asdict
-    from trickvos.model import shipped_model
-    if row == 'Full training' and not tiny and seed == 0:
-        shipped = json.loads((ROOT / 'trickvos' / 'weights' / 'baseline-reference.json').read_text())['config']
-        mine = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k in shipped}
-        if mine != shipped: raise ValueError(f'baseline-reference was not trained with {mine}: train the full row here')
+    from trickvos.model import shipped_model, shipped_info
+    from trickvos.training import config_diff
+    if _shipped_row(row, tiny, seed):
+        diff = config_diff(shipped_info('baseline-reference')['config'], cfg, ('bookkeeping', 'source'))
+        if diff: raise ValueError(f'baseline-reference was not trained with this config ({sorted(diff)} differ): train the full row here')
         return shipped_model('baseline-reference'), None
     from trickvos.training import train
     run = work / row.lower().replace(' ', '-')
@@ -69,7 +69,7 @@ def main(argv=None):
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
     synth = dict(n_train=3, n_val=2, frames=8, size=(96, 160)) if a.tiny else dict(motion='fast')
     if not (work / 'synth' / 'meta.json').exists(): generate_benchmark(work / 'synth', overwrite=True, **synth)
-    glob = lambda s: {m: s.global_table[f'{m}-Mean'] for m in ('J&F', 'J', 'F')}
+    from trickvos.reproduce import _global as glob       # {'J&F', 'J', 'F'} of a DavisScores
     floor = {}
     for key, root, year, kw in (('synthetic val', work / 'synth', 2017, {}), ('DAVIS 2016 sample', davis, 2016, {})):
         if root is None: continue
@@ -85,9 +85,10 @@ def main(argv=None):
                    precision='bf16 autocast, channels-last' if cfg.cpu_amp else 'float32',
                    model='baseline-reference (shipped)' if summary is None else str(Path(model).relative_to(work)),
                    train_seconds=None if summary is None else summary['seconds'])
-        for key, root, kw in (('synthetic val', work / 'synth', {}), ('DAVIS 2016 sample', davis, dict(year=2016, short_side=SHORT_SIDE))):
+        for key, root, name, kw in (('synthetic val', work / 'synth', 'synth', {}),
+                                    ('DAVIS 2016 sample', davis, 'davis', dict(year=2016, short_side=SHORT_SIDE))):
             if root is None: continue
-            out = work / 'evals' / f"{tag}-{'synth' if root == work / 'synth' else 'davis'}"
+            out = work / 'evals' / f'{tag}-{name}'
             if not (out / 'scores.json').exists():                  # evaluated once: a resumed run re-uses the scores
                 g = glob(evaluate_model(model, root, split='val', out_dir=out, progress=False, **kw)['scores'])
                 with atomic_write(out / 'scores.json') as tmp: tmp.write_text(json.dumps(g))

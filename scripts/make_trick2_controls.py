@@ -41,14 +41,12 @@ def _configs(seed, tiny, donor_model):
 
 def _donor(seed, work, tiny, device):
     "The donor baseline's model file for `seed`: the shipped baseline-reference (seed 0, reference scale), else trained here."
-    from dataclasses import asdict
-    from trickvos.model import shipped_model
-    from trickvos.training import train, bookkeeping_fields
+    from trickvos.model import shipped_model, shipped_info
+    from trickvos.training import train, config_diff
     cfg = _configs(seed, tiny, 'unused')['baseline']
     if seed == 0 and not tiny:
-        shipped = json.loads((ROOT / 'trickvos' / 'weights' / 'baseline-reference.json').read_text())['config']
-        mine = {k: v for k, v in json.loads(json.dumps(asdict(cfg))).items() if k in shipped and k not in bookkeeping_fields()}
-        if any(shipped[k] != v for k, v in mine.items()): raise ValueError('baseline-reference is not the planned seed-0 donor')
+        diff = config_diff(shipped_info('baseline-reference')['config'], cfg, ('bookkeeping', 'source'))
+        if diff: raise ValueError(f'baseline-reference is not the planned seed-0 donor: {sorted(diff)} differ')
         return shipped_model('baseline-reference')
     run = work / f'seed{seed}' / 'baseline'
     if not (run / 'summary.json').exists():

@@ -538,8 +538,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     import shutil
     from dataclasses import asdict
     from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
-    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, TrainConfig, bookkeeping_fields
-    default = asdict(TrainConfig())                         # fields newer than a record hold their defaults there
+    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, config_diff
     from trickvos.data import file_sha256
     if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
     synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast
@@ -550,10 +549,8 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     for name, rec in recs:
         preset, run = rec['preset'], run_dir(ctx, seed, rec['preset'])
         donor = DONOR_PRESETS.get(preset)
-        want = asdict(train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}))
-        if run.exists() or any(json.dumps(rec['config'].get(k, default[k])) != json.dumps(v) for k, v in want.items()
-                               if k not in bookkeeping_fields(('bookkeeping', 'source'))):
-            continue
+        want = train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})})
+        if run.exists() or config_diff(rec['config'], want, ('bookkeeping', 'source')): continue   # absent fields: defaults
         cmd = rec.get('commands', {}).get('synth', '').split()
         if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue  # made as reproduce makes its own
         if donor:

@@ -22,10 +22,10 @@ from .losses import LOSS_PRESETS, vos_loss
 # %% auto #0
 __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
            'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
-           'collate_clips', 'TrainConfig', 'train_config', 'bookkeeping_fields', 'read_run_config', 'stage_of',
-           'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed',
-           'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots',
-           'train_command']
+           'collate_clips', 'TrainConfig', 'train_config', 'bookkeeping_fields', 'config_diff', 'read_run_config',
+           'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'weight_average',
+           'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log',
+           'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -239,6 +239,11 @@ def bookkeeping_fields(kinds=('bookkeeping',)):
     "Names of the TrainConfig fields of `kinds`: 'bookkeeping' (how a run is kept), 'source' (where its start weights came from)."
     return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
 
+def config_diff(saved, cfg, kinds=('bookkeeping',)):
+    "Fields whose value in the config dict `saved` (a run's or a record's) differs from `cfg`, fields of `kinds` aside (absent ones read as defaults)."
+    default, mine = asdict(TrainConfig()), asdict(cfg)
+    return {k for k in mine if k not in bookkeeping_fields(kinds) and json.dumps(saved.get(k, default[k])) != json.dumps(mine[k])}
+
 def read_run_config(run):
     "The `TrainConfig` that the run folder `run` was trained with (its config.json)."
     path = Path(run) / 'config.json'
@@ -357,8 +362,7 @@ def _prepare_run(out, cfg, data, resume):
         except (OSError, ValueError) as e: raise VOSDataError(out / 'config.json', f'unreadable run config ({e})') from None
         if saved.get('data') != meta['data']:
             raise ValueError(f"cannot resume {out} on other data: it trained on {saved.get('data')}, not {meta['data']}")
-        old = saved['train']
-        diff = {k for k in old if k not in bookkeeping_fields() and json.dumps(old[k]) != json.dumps(meta['train'][k])}
+        diff = config_diff(saved['train'], cfg)
         if diff: raise ValueError(f'cannot resume {out} with a different config: {sorted(diff)} changed')
         return ckpt
     out.mkdir(parents=True, exist_ok=True)
