@@ -14,7 +14,8 @@ its stages exactly as the full run does. All three are scored on the reference b
 """
 import argparse, json, os, shlex, sys
 from pathlib import Path
-from trickvos.stages import TRAINING_STAGES as ROWS, PAPER_TRAINING_STAGES as PAPER
+from trickvos.stages import TRAINING_STAGES as ROWS
+from trickvos.paper import PAPER_TRAINING_STAGES as PAPER
 
 ROOT = Path(__file__).resolve().parents[1]
 DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'

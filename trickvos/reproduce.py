@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
+from .paper import METRICS, paper_rows
 
 # %% auto #0
-__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS',
-           'PAPER_TABLE2', 'PAPER_PARAMETERS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'TRICK_STEPS', 'RESULTS_DIR',
-           'paper_table1', 'paper_rows', 'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits',
-           'Context', 'run_dir', 'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves',
-           'per_object', 'collect', 'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta',
-           'delta_table', 'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
+__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'TRICK_STEPS', 'RESULTS_DIR',
+           'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir',
+           'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves', 'per_object', 'collect',
+           'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta', 'delta_table',
+           'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -29,42 +29,6 @@ TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU
 TABLE2_ROWS = [('Baseline', 'baseline', None), ('Baseline + TrickVOS (CV)', 'trick12', 'cv'),
                ('Baseline + TrickVOS (PT)', 'trick12', 'pt'), ('STCN', 'stcn', None)]
 SPLITS = ('val', 'val_seen', 'val_unseen')     # synthetic val, and its seen / unseen texture families
-METRICS = ('J&F', 'J', 'F')
-
-# %% ../nbs/12_ablation.ipynb #2c799932
-PAPER_TABLE1_ROWS = ['Baseline', '+ SSIM', '+ IoU', '+ Trick 1', '+ Trick 2', '+ Trick 3 (CV)', '+ Trick 3 (PT)',
-                     '+ Trick 1+2', '+ TrickVOS (CV)', '+ TrickVOS (PT)']
-PAPER_TABLE1 = {                     # TrickVOS paper, Table 1: J&F (%) on DAVIS 2016 val, DAVIS 2017 val, YouTube-VOS 2019 val
-    'DAVIS 2016 val':      [88.18, 87.81, 89.04, 88.80, 88.47, 88.30, 88.31, 89.19, 89.28, 89.29],
-    'DAVIS 2017 val':      [80.86, 81.25, 81.88, 81.97, 81.06, 81.17, 81.23, 82.54, 82.56, 82.67],
-    'YouTube-VOS 2019 val': [77.18, 78.42, 79.39, 79.42, 78.07, 78.04, 78.15, 79.94, 80.38, 80.47]}
-
-def paper_table1():
-    "The paper's Table 1 as result rows [{'row', 'dataset', 'J&F'}] with J&F as a fraction (the paper's % / 100)."
-    return [{'row': r, 'dataset': d, 'J&F': v / 100} for d, vs in PAPER_TABLE1.items() for r, v in zip(PAPER_TABLE1_ROWS, vs)]
-
-PAPER_TABLE2_COLUMNS = ('DAVIS 2016 val J&F', 'DAVIS 2016 val J', 'DAVIS 2016 val F', 'DAVIS 2017 val J&F',
-                        'DAVIS 2017 val J', 'DAVIS 2017 val F', 'YouTube-VOS 2019 val J&F', 'J seen', 'F seen',
-                        'J unseen', 'F unseen', 'FPS DAVIS 2016', 'FPS DAVIS 2017')
-PAPER_TABLE2 = {                      # TrickVOS paper, Table 2 (%, FPS on an RTX 3090)
-    'Baseline':                 (88.2, 87.5, 88.8, 80.9, 77.5, 84.2, 77.2, 76.9, 81.0, 71.3, 79.4, 102.1, 99.5),
-    'Baseline + TrickVOS (CV)': (89.3, 88.7, 89.8, 82.6, 79.3, 85.9, 80.3, 80.0, 83.9, 74.5, 82.9, 91.4, 79.3),
-    'Baseline + TrickVOS (PT)': (89.3, 88.7, 89.9, 82.7, 79.4, 86.0, 80.5, 79.5, 83.3, 75.2, 84.0, 86.4, 76.4),
-    'STCN':                     (91.2, 90.1, 92.3, 84.0, 80.6, 87.4, 80.7, 80.2, 84.5, 75.6, 82.7, 62.4, 48.3)}
-PAPER_PARAMETERS = {'Baseline': 1.9e6}   # Section 4.3: "our 1.9M vs their 64M"
-
-def paper_rows():
-    "The paper's Tables 1 and 2 as rows {'row', 'table', 'dataset', 'J&F', 'J', 'F', ...}, scores as fractions (% / 100)."
-    rows = [{'row': r, 'table': 1, 'dataset': d, 'J&F': v / 100, 'J': None, 'F': None}
-            for d, vs in PAPER_TABLE1.items() for r, v in zip(PAPER_TABLE1_ROWS, vs)]
-    for r, v in PAPER_TABLE2.items():
-        c = dict(zip(PAPER_TABLE2_COLUMNS, v))
-        for d in ('DAVIS 2016 val', 'DAVIS 2017 val'):
-            rows.append({'row': r, 'table': 2, 'dataset': d, **{m: c[f'{d} {m}'] / 100 for m in METRICS},
-                         'FPS': c[f'FPS {d[:10]}'], 'parameters': PAPER_PARAMETERS.get(r)})
-        rows.append({'row': r, 'table': 2, 'dataset': 'YouTube-VOS 2019 val', 'J&F': c['YouTube-VOS 2019 val J&F'] / 100,
-                     'J': None, 'F': None, **{k: c[k] / 100 for k in ('J seen', 'F seen', 'J unseen', 'F unseen')}})
-    return rows
 
 # %% ../nbs/12_ablation.ipynb #c0824ba7
 DONE_FILE = {'synth': 'meta.json', 'train': 'summary.json', 'tracker': 'parametric_tracker.safetensors',

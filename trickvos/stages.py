@@ -8,13 +8,13 @@ Docs: https://trickvos.github.io/trickvos/training_stages.html.md"""
 # %% ../nbs/18_training_stages.ipynb #7411b7ca
 from __future__ import annotations
 from .training import train_config
+from .paper import PAPER_TRAINING_STAGES     # typed once, in 19_paper_numbers
 
 # %% auto #0
-__all__ = ['TRAINING_STAGES', 'PAPER_TRAINING_STAGES', 'stage_configs', 'stages_table']
+__all__ = ['TRAINING_STAGES', 'stage_configs', 'stages_table']
 
 # %% ../nbs/18_training_stages.ipynb #eba1eef2
 TRAINING_STAGES = {'Pre-training only': dict(main_iters=0), 'Main training only': dict(static_iters=0), 'Full training': {}}
-PAPER_TRAINING_STAGES = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}  # YouTube-VOS 2018 val
 
 def stage_configs(preset='baseline', scale='reference', **overrides):
     "{row: TrainConfig} of Good Practices' Table 1: `preset` at `scale` with stage 0 only, stage 2 only, and both."

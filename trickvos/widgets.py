@@ -24,11 +24,11 @@ from .tracker import ConstantVelocityTracker, label_probs, masks_to_boxes
 from .parametric_tracker import make_tracker
 
 # %% auto #0
-__all__ = ['DPI', 'METRICS', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes',
-           'one_thread', 'static_picture', 'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker',
-           'TrackRecord', 'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story',
-           'tracker_effect', 'load_results', 'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory',
-           'toy_motion_pairs', 'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
+__all__ = ['DPI', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes', 'one_thread',
+           'static_picture', 'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord',
+           'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story', 'tracker_effect',
+           'load_results', 'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory', 'toy_motion_pairs',
+           'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #ce417297
 DPI = 72
@@ -371,11 +371,10 @@ def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', p
     return rows, preds
 
 # %% ../nbs/13_widgets.ipynb #589bd780
-from .reproduce import PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1, shipped_results, reference_results   # typed once, in 12_ablation
+from .paper import METRICS, PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1     # typed once, in 19_paper_numbers
+from .reproduce import shipped_results, reference_results
 
 # %% ../nbs/13_widgets.ipynb #a4d16408
-METRICS = ('J&F', 'J', 'F')
-
 def _check_value(v, where):
     if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or not 0 <= v <= 1:
         raise ValueError(f'{where} must be a number in [0, 1] (a fraction, not %), got {v!r}')
