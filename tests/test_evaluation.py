@@ -112,3 +112,31 @@ def test_cli_eval(model, data, full, tmp_path, capsys):
     args = parse(['eval', '--checkpoint', str(tmp_path/'m.safetensors'), '--data', str(tmp_path/'nodata'), '--out', str(tmp_path/'o2')])
     with pytest.raises(VOSDataError, match='not a DAVIS folder'): args.func(args)
     with pytest.raises(SystemExit): parse(['eval', '--checkpoint', 'c', '--data', 'd', '--tracker', 'kalman'])
+
+
+def test_object_scores_and_story():
+    from trickvos.evaluation import object_scores, object_story
+    g = np.zeros((6, 20, 20), np.uint8); g[:, 2:8, 2:8] = 1; g[:, 10:16, 10:16] = 2
+    p = g.copy(); p[1][p[1] == 2] = 0                          # object 2 lost at frame 1 of the scored 1..4
+    sc = object_scores(g, p)
+    assert sc[1] == pytest.approx(1.0) and sc[2] == pytest.approx(0.75)
+    assert object_scores(g, p, object_ids=[2]) == {2: sc[2]}
+    with pytest.raises(ValueError): object_scores(g, p[:3])
+    info = {'name': 'v', 'objects': [{'id': 1, 'path': 'orbit', 'out_of_frame': [], 'reenters': False, 'fully_occluded': [3]},
+                                     {'id': 2, 'path': 'leave', 'out_of_frame': [4], 'reenters': False, 'fully_occluded': []}],
+            'distractors': [{'imitates': 1, 'closest_distance': 3.2, 'closest_frame': 7}]}
+    assert object_story(info, 1) == 'circles (turns all the time); fully hidden at 1 frame(s); a look-alike comes within 3 px at frame 7'
+    assert object_story(info, 2) == 'heads for the border; out of frame at frame 4, never comes back'
+    with pytest.raises(KeyError): object_story(info, 5)
+
+
+def test_tracker_effect_rows():
+    from trickvos.evaluation import tracker_effect
+    from trickvos.model import VOSModel, ModelConfig
+    from trickvos.synthetic import generate_video
+    torch.manual_seed(0)
+    model = VOSModel(ModelConfig()).eval()
+    v = generate_video(frames=4, size=(64, 96), seed=1, max_objects=2, name='t')
+    rows, preds = tracker_effect(model, [v], trackers=('none', 'cv'), progress=False)
+    assert [r['object'] for r in rows] == v.object_ids and set(preds['t']) == {'none', 'cv'}
+    assert all(0 <= r[t] <= 1 for r in rows for t in ('none', 'cv')) and preds['t']['cv'].shape == v.labels.shape

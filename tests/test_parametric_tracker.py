@@ -199,3 +199,34 @@ def test_train_parametric_tracker_and_cli(bench, tmp_path):
     meta = read_tracker_metadata(tmp_path / 'cli')
     assert (meta['steps'], meta['asym'], meta['seed'], meta['split']) == (10, 2.0, 4, 'train')
     with pytest.raises(SystemExit): parser.parse_args(['train-tracker', '--out', 'x'])            # --data is required
+
+
+# ---------------------------------------------------------------- toy trajectories (13_widgets' playground)
+from trickvos.parametric_tracker import toy_trajectory, toy_motion_pairs, toy_pt_model
+
+def test_toy_trajectory_known_positions():
+    tj = toy_trajectory(T=10, speed=3)
+    assert tj.boxes[:, 0].tolist() == [2 + 3 * t for t in range(10)] and tj.boxes[:, 1:].unique().tolist() == [12, 15]
+    assert tj.distractor[:2].sum() == 0 and tj.distractor[2].sum() == 144
+    d = tj.distractor[5].nonzero()
+    assert d[:, 0].min() == 15 + 12 + 6 and d[:, 1].min() == 2 + 15          # 6 px gap below, same x
+    assert torch.equal(tj.prob[0], tj.gt[0]) and (tj.prob[5][tj.distractor[5]] == 0.8).all() and (tj.prob[5][tj.gt[5] > 0] == 1).all()
+
+def test_toy_trajectory_motion_options():
+    acc = toy_trajectory(T=6, speed=1, accel=1).boxes[:, 0].tolist()
+    assert acc == [2, 3, 5, 8, 12, 17]
+    down = toy_trajectory(T=4, speed=2, turn=90).boxes[:, :2].tolist()      # turns 90 degrees each frame: right, down, left, up
+    assert down[:3] == [[2, 15], [4, 15], [4, 17]]
+    assert torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=3).gt)
+    assert not torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=4).gt)
+    b = toy_trajectory(T=30, W=64, speed=4, distance=0).boxes[:, 0]
+    assert b[11:16].tolist() == [46, 50, 50, 46, 42]                          # bounces off x = 52
+    assert toy_trajectory(similarity=0).prob[3].max() == 1 and toy_trajectory(similarity=0).prob[3].sum() == 144
+    for bad in (dict(similarity=1.5), dict(distance=-1), dict(noise=-1), dict(size=40), dict(T=0)):
+        with pytest.raises(ValueError): toy_trajectory(**bad)
+
+def test_toy_motion_pairs_and_pt_models():
+    X, Y = toy_motion_pairs(n=3, T=5)
+    assert X.shape == Y.shape == (9, 4) and torch.isfinite(X).all()
+    m = toy_pt_model('16', steps=5, pairs=(X, Y))
+    assert isinstance(m, MotionMLP) and not m.training and m is not toy_pt_model('16', steps=5, pairs=(X, Y))

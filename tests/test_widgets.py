@@ -6,8 +6,9 @@ import torch
 import ipywidgets as W
 import trickvos.widgets as wd
 from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker,
-                              track_probs, track_model, BoxViewer, box_viewer, load_results, shipped_results, AblationViewer, ablation_viewer,
-                              toy_trajectory, toy_motion_pairs, playground_pt_model, TrackerPlayground, tracker_playground)
+                              track_probs, track_model, BoxViewer, box_viewer, load_results, AblationViewer, ablation_viewer,
+                              TrackerPlayground, tracker_playground)
+from trickvos.reproduce import shipped_results
 from trickvos.tracker import ConstantVelocityTracker
 from trickvos.paper import PAPER_TABLE1, PAPER_TABLE1_ROWS, paper_table1, paper_rows
 
@@ -211,39 +212,6 @@ def test_reproduce_paper_rows_accepted():
     assert len(r['paper']) == len(PAPER_TABLE1) * len(PAPER_TABLE1_ROWS) and {p['dataset'] for p in r['paper']} == set(PAPER_TABLE1)
 
 # ---------------------------------------------------------------- trajectories and playground
-def test_toy_trajectory_known_positions():
-    tj = toy_trajectory(T=10, speed=3)
-    assert tj.boxes[:, 0].tolist() == [2 + 3 * t for t in range(10)] and tj.boxes[:, 1:].unique().tolist() == [12, 15]
-    assert tj.distractor[:2].sum() == 0 and tj.distractor[2].sum() == 144
-    d = tj.distractor[5].nonzero()
-    assert d[:, 0].min() == 15 + 12 + 6 and d[:, 1].min() == 2 + 15          # 6 px gap below, same x
-    assert torch.equal(tj.prob[0], tj.gt[0]) and (tj.prob[5][tj.distractor[5]] == 0.8).all() and (tj.prob[5][tj.gt[5] > 0] == 1).all()
-
-def test_toy_trajectory_motion_options():
-    acc = toy_trajectory(T=6, speed=1, accel=1).boxes[:, 0].tolist()
-    assert acc == [2, 3, 5, 8, 12, 17]
-    down = toy_trajectory(T=4, speed=2, turn=90).boxes[:, :2].tolist()      # turns 90 degrees each frame: right, down, left, up
-    assert down[:3] == [[2, 15], [4, 15], [4, 17]]
-    assert torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=3).gt)
-    assert not torch.equal(toy_trajectory(noise=1, seed=3).gt, toy_trajectory(noise=1, seed=4).gt)
-    b = toy_trajectory(T=30, W=64, speed=4, distance=0).boxes[:, 0]
-    assert b[11:16].tolist() == [46, 50, 50, 46, 42]                          # bounces off x = 52
-    assert toy_trajectory(similarity=0).prob[3].max() == 1 and toy_trajectory(similarity=0).prob[3].sum() == 144
-    for bad in (dict(similarity=1.5), dict(distance=-1), dict(noise=-1), dict(size=40), dict(T=0)):
-        with pytest.raises(ValueError): toy_trajectory(**bad)
-
-def test_toy_motion_pairs_and_pt_models(monkeypatch):
-    X, Y = toy_motion_pairs(n=3, T=5)
-    assert X.shape == Y.shape == (9, 4) and torch.isfinite(X).all()
-    from trickvos.parametric_tracker import MotionMLP
-    shipped = playground_pt_model('shipped (4)')
-    assert isinstance(shipped, MotionMLP) and playground_pt_model('shipped (4)') is shipped
-    monkeypatch.setattr(wd, 'toy_motion_pairs', lambda seed=0: (X, Y))     # a tiny training set
-    try:
-        m = playground_pt_model('16', steps=5)
-        assert isinstance(m, MotionMLP) and m is not shipped and not m.training and playground_pt_model('16', steps=5) is m
-    finally: playground_pt_model.cache_clear()
-
 def test_playground_known_boxes_and_margin():
     pg = TrackerPlayground(speed=2, similarity=0.0)
     h = pg.runs['CV']['history']
@@ -279,50 +247,15 @@ def test_playground_frame_slider_and_controls():
     with pytest.raises(ValueError): TrackerPlayground(wind=3)
     assert isinstance(tracker_playground(speed=1), W.VBox)
 
-def test_playground_asym_choice_uses_chosen_model(monkeypatch):
+def test_playground_asym_choice_uses_chosen_model():
+    "Choosing a factor runs the PT with that factor's model; models are kept by the playground, not by the module."
     from trickvos.parametric_tracker import MotionMLP
-    seen = []
-    def fake(factor):
-        seen.append(factor); return MotionMLP()
-    monkeypatch.setattr(wd, 'playground_pt_model', fake)
-    pg = TrackerPlayground()
+    chosen = MotionMLP().eval()
+    pg = TrackerPlayground(pt_models={'16': chosen})
     pg.asym.value = '16'
-    assert seen[-1] == '16' and pg.runs['PT']['history'][3]['predicted'] is not None
-
-def test_playground_update_is_cheap():
-    pg = TrackerPlayground()
-    c = time.process_time()
-    for v in (1.0, 2.0, 3.0): pg.sliders['speed'].value = v
-    assert (time.process_time() - c) / 3 < 1.0      # CPU seconds per full update (about 0.15-0.25 s on the dev machine)
-
-
-def test_object_scores_and_story():
-    from trickvos.widgets import object_scores, object_story
-    g = np.zeros((6, 20, 20), np.uint8); g[:, 2:8, 2:8] = 1; g[:, 10:16, 10:16] = 2
-    p = g.copy(); p[1][p[1] == 2] = 0                          # object 2 lost at frame 1 of the scored 1..4
-    sc = object_scores(g, p)
-    assert sc[1] == pytest.approx(1.0) and sc[2] == pytest.approx(0.75)
-    assert object_scores(g, p, object_ids=[2]) == {2: sc[2]}
-    with pytest.raises(ValueError): object_scores(g, p[:3])
-    info = {'name': 'v', 'objects': [{'id': 1, 'path': 'orbit', 'out_of_frame': [], 'reenters': False, 'fully_occluded': [3]},
-                                     {'id': 2, 'path': 'leave', 'out_of_frame': [4], 'reenters': False, 'fully_occluded': []}],
-            'distractors': [{'imitates': 1, 'closest_distance': 3.2, 'closest_frame': 7}]}
-    assert object_story(info, 1) == 'circles (turns all the time); fully hidden at 1 frame(s); a look-alike comes within 3 px at frame 7'
-    assert object_story(info, 2) == 'heads for the border; out of frame at frame 4, never comes back'
-    with pytest.raises(KeyError): object_story(info, 5)
-
-
-def test_tracker_effect_rows():
-    from trickvos.widgets import tracker_effect
-    from trickvos.model import VOSModel, ModelConfig
-    from trickvos.synthetic import generate_video
-    torch.manual_seed(0)
-    model = VOSModel(ModelConfig()).eval()
-    v = generate_video(frames=4, size=(64, 96), seed=1, max_objects=2, name='t')
-    rows, preds = tracker_effect(model, [v], trackers=('none', 'cv'), progress=False)
-    assert [r['object'] for r in rows] == v.object_ids and set(preds['t']) == {'none', 'cv'}
-    assert all(0 <= r[t] <= 1 for r in rows for t in ('none', 'cv')) and preds['t']['cv'].shape == v.labels.shape
-
+    assert pg.trackers()['PT'].model is chosen and pg.runs['PT']['history'][3]['predicted'] is not None
+    assert pg.pt_model('shipped (4)') is pg.pt_model('shipped (4)') and set(pg.pt_models) == {'16', 'shipped (4)'}
+    assert TrackerPlayground().pt_models.keys() == {'shipped (4)'}          # a new playground starts with its own
 
 def test_ablation_viewer_keeps_every_seed_dot_on_its_axis(monkeypatch):
     "Issue 18: the Trick 1+2 seed-1 dot fell off the axis, which was scaled to the means only."

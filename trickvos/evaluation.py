@@ -11,12 +11,14 @@ import json, os, tempfile
 from pathlib import Path
 from tqdm.auto import tqdm
 from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_predictions
-from .metrics import evaluate_results, format_tables
 from .model import load_model
-from .inference import make_core, resolve_device, propagate
+import numpy as np
+from .metrics import evaluate_results, evaluate_sequence, format_tables
+from .inference import make_core, resolve_device, propagate, segment_video
+from .parametric_tracker import make_tracker
 
 # %% auto #0
-__all__ = ['davis_subset', 'evaluate_model', 'eval_command']
+__all__ = ['davis_subset', 'evaluate_model', 'object_scores', 'object_story', 'tracker_effect', 'eval_command']
 
 # %% ../nbs/11_evaluation.ipynb #bd791ec9
 def davis_subset(root, names, year=2017, split='val', out=None, resolution='480p'):
@@ -73,6 +75,38 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
                'ensemble': [str(m) if isinstance(m, (str, os.PathLike)) else m.config.name for m in ensemble]}
     (out_dir/'eval.json').write_text(json.dumps(summary, indent=1) + '\n')
     return {'scores': scores, 'fps': fps, 'frames': n, 'seconds': seconds, 'out_dir': str(out_dir)}
+
+# %% ../nbs/11_evaluation.ipynb #643fd170
+def object_scores(gt, pred, object_ids=None):
+    "{object id: J&F} of one video under the DAVIS protocol: `evaluate_sequence`'s J and F means over frames 1..T-2."
+    sc = evaluate_sequence(gt, pred)
+    out = {o: float((j + f) / 2) for o, j, f in zip(range(1, sc.n_objects + 1), sc.J_mean, sc.F_mean)}
+    return out if object_ids is None else {o: out[o] for o in object_ids}
+
+def object_story(info, obj):
+    "What happens to object `obj` of a synthetic video (its `info` facts), in words."
+    o = next((o for o in info['objects'] if o['id'] == obj), None)
+    if o is None: raise KeyError(f"object {obj} is not in {info.get('name')} (objects {[o['id'] for o in info['objects']]})")
+    words = {'orbit': 'circles (turns all the time)', 'cross': 'crosses the frame', 'leave': 'heads for the border'}
+    out = [words.get(o['path'], o['path'])]
+    _at = lambda f: f'frame {f[0]}' if len(f) == 1 else f'frames {f[0]}-{f[-1]}'
+    if o['out_of_frame']: out.append(f"out of frame at {_at(o['out_of_frame'])}"
+                                     + (', comes back' if o['reenters'] else ', never comes back'))
+    if o['fully_occluded']: out.append(f"fully hidden at {len(o['fully_occluded'])} frame(s)")
+    for d in info.get('distractors', []):
+        if d['imitates'] == obj: out.append(f"a look-alike comes within {d['closest_distance']:.0f} px at frame {d['closest_frame']}")
+    return '; '.join(out)
+
+def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', progress=True):
+    "Segment synthetic videos with each tracker -> (rows: video, object, story, J&F per tracker; {video: {tracker: labels}})."
+    rows, preds = [], {}
+    for v in tqdm(videos, desc='videos', disable=not progress):
+        gt = np.asarray(v.labels)
+        preds[v.name] = {t: segment_video(model, list(v.frames), gt[0], device, make_tracker(t)) for t in trackers}
+        sc = {t: object_scores(gt, p) for t, p in preds[v.name].items()}
+        ids = list(sc[trackers[0]])                                # 1..max of the first frame, as the protocol counts
+        rows += [{'video': v.name, 'object': o, 'story': object_story(v.info, o), **{t: sc[t][o] for t in trackers}} for o in ids]
+    return rows, preds
 
 # %% ../nbs/11_evaluation.ipynb #9ff9038c
 def eval_command(args):

@@ -15,13 +15,14 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from torch import nn
-from .tracker import ConstantVelocityTracker, masks_to_boxes, label_probs, clip_boxes
+from .tracker import ConstantVelocityTracker, masks_to_boxes, label_probs
 
 # %% auto #0
 __all__ = ['TRACKER_FILE', 'TRACKERS', 'BoxTrack', 'box_trajectories', 'normalise_motion', 'denormalise_motion', 'motion_pairs',
            'MotionMLPConfig', 'MotionMLP', 'edge_errors', 'asymmetric_box_loss', 'fit_motion_mlp',
            'shipped_tracker_path', 'save_motion_mlp', 'read_tracker_metadata', 'load_motion_mlp', 'ParametricTracker',
-           'make_tracker', 'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker']
+           'make_tracker', 'box_iou', 'box_pixel_recall', 'one_step_boxes', 'train_parametric_tracker', 'train_tracker',
+           'Trajectory', 'toy_trajectory', 'toy_motion_pairs', 'toy_pt_model']
 
 # %% ../nbs/09_parametric_tracker.ipynb #c172a4f9
 class BoxTrack(NamedTuple):
@@ -249,3 +250,59 @@ def train_tracker(args):
     meta = read_tracker_metadata(path)
     print(f"wrote {path} ({meta['pairs']} motion pairs from {meta['tracks']} tracks, final loss {meta['final_loss']:.4f})")
     return 0
+
+# %% ../nbs/09_parametric_tracker.ipynb #4e0916be
+class Trajectory(NamedTuple):
+    "A toy video: true object masks gt (T,H,W), the fake segmenter's probabilities prob (T,H,W), object boxes (T,4), look-alike mask (T,H,W)."
+    gt: torch.Tensor
+    prob: torch.Tensor
+    boxes: torch.Tensor
+    distractor: torch.Tensor
+
+def _square_mask(x, y, s, H, Wd):
+    "A (H,W) float mask with an s x s square at integer top-left (x, y), clipped to the image."
+    m = torch.zeros(H, Wd)
+    m[max(y, 0):max(y + s, 0), max(x, 0):max(x + s, 0)] = 1
+    return m
+
+def toy_trajectory(T=30, H=64, W=96, speed=2.0, accel=0.0, turn=0.0, noise=0.0, distance=6.0, similarity=0.8,
+                   size=12, distractor_from=2, seed=0):
+    "A moving square and a look-alike as a fake segmenter would output them; frame 0's `prob` is the true mask (the annotation)."
+    if T < 1 or size < 1 or size > min(H, W) // 2: raise ValueError(f'need T >= 1 and 1 <= size <= min(H, W) / 2, got T={T}, size={size}')
+    if not 0 <= similarity <= 1 or distance < 0 or noise < 0: raise ValueError('need 0 <= similarity <= 1, distance >= 0, noise >= 0')
+    rng = np.random.default_rng(seed)
+    pos, heading, v = np.array([2.0, H / 3 - size / 2]), 0.0, float(speed)
+    off = np.array([0.0, size + distance])                         # look-alike: below the object, `distance` px apart
+    gts, probs, boxes, dis = [], [], [], []
+    for t in range(T):
+        x, y = math.floor(pos[0] + 0.5), math.floor(pos[1] + 0.5)           # whole pixels, halves rounded up
+        g = _square_mask(x, y, size, H, W)
+        d = _square_mask(math.floor(pos[0] + off[0] + 0.5), math.floor(pos[1] + off[1] + 0.5), size, H, W) * (t >= distractor_from)
+        d = d * (1 - g)                                            # the object occludes the look-alike
+        gts.append(g); dis.append(d > 0); probs.append(g if t == 0 else torch.maximum(g, d * similarity))
+        boxes.append(masks_to_boxes(g)[0])
+        vel = max(v, 0.0) * np.array([math.cos(heading), math.sin(heading)]) + (rng.normal(0, noise, 2) if noise else 0)
+        pos = pos + vel                                            # the move to frame t + 1 ...
+        v, heading = v + accel, heading + math.radians(turn)       # ... then the motion changes
+        for i, hi in ((0, W - size), (1, H - size)):              # bounce off the borders
+            if pos[i] < 0 or pos[i] > hi:
+                pos[i] = -pos[i] if pos[i] < 0 else 2 * hi - pos[i]
+                heading = math.pi - heading if i == 0 else -heading
+    return Trajectory(torch.stack(gts), torch.stack(probs), torch.stack(boxes), torch.stack(dis))
+
+# %% ../nbs/09_parametric_tracker.ipynb #aad7209a
+def toy_motion_pairs(n=200, T=20, seed=0):
+    "Normalised motion pairs (inputs, targets) (N,4) of the boxes of `n` random toy trajectories (for training a PT)."
+    rng = np.random.default_rng(seed)
+    tracks = []
+    for i in range(n):
+        tj = toy_trajectory(T=T, speed=rng.uniform(0, 5), accel=rng.uniform(-0.2, 0.2), turn=rng.uniform(-10, 10),
+                            noise=rng.uniform(0, 1), size=int(rng.integers(8, 17)), similarity=0, seed=i)
+        tracks.append(BoxTrack('toy', i, tj.boxes, torch.ones(T, dtype=torch.bool), (64, 96)))
+    return motion_pairs(tracks)
+
+def toy_pt_model(asym, steps=600, seed=0, pairs=None):
+    "A PT MotionMLP trained with asymmetry factor `asym` on the motion `pairs` (default: `toy_motion_pairs(seed=seed)`)."
+    X, Y = toy_motion_pairs(seed=seed) if pairs is None else pairs
+    return fit_motion_mlp(X, Y, steps=steps, asym=float(asym), batch=128, seed=seed)[0]
+

@@ -9,9 +9,7 @@ Docs: https://trickvos.github.io/trickvos/widgets.html.md"""
 from __future__ import annotations
 import io, json, math
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 import numpy as np
 import torch
 import ipywidgets as W
@@ -19,16 +17,15 @@ from matplotlib.figure import Figure
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Rectangle
 from .data import overlay_mask, VOID
-from .metrics import region_similarity, contour_accuracy, evaluate_sequence
-from .tracker import ConstantVelocityTracker, label_probs, masks_to_boxes
-from .parametric_tracker import make_tracker
+from .metrics import region_similarity, contour_accuracy
+from .tracker import ConstantVelocityTracker, label_probs
+from .parametric_tracker import make_tracker, toy_trajectory, toy_pt_model, load_motion_mlp, ParametricTracker
 
 # %% auto #0
 __all__ = ['DPI', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes', 'one_thread',
            'static_picture', 'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord',
-           'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'object_scores', 'object_story', 'tracker_effect',
-           'load_results', 'AblationViewer', 'ablation_viewer', 'Trajectory', 'toy_trajectory', 'toy_motion_pairs',
-           'playground_pt_model', 'TrackerPlayground', 'tracker_playground']
+           'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'load_results', 'AblationViewer', 'ablation_viewer',
+           'TrackerPlayground', 'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #ce417297
 DPI = 72
@@ -336,43 +333,8 @@ def box_viewer(source, tracker='cv', object_ids=None, frames=None, gt=None, **tr
     rerun = lambda name, **kw: track_probs(source, name, object_ids, frames, gt, **{**tracker_kw, **kw})
     return BoxViewer(rerun(tracker), rerun=rerun).widget
 
-# %% ../nbs/13_widgets.ipynb #dec79ebb
-def object_scores(gt, pred, object_ids=None):
-    "{object id: J&F} of one video under the DAVIS protocol: `evaluate_sequence`'s J and F means over frames 1..T-2."
-    sc = evaluate_sequence(_as_label_video(gt, 'gt'), _as_label_video(pred, 'pred'))
-    out = {o: float((j + f) / 2) for o, j, f in zip(range(1, sc.n_objects + 1), sc.J_mean, sc.F_mean)}
-    return out if object_ids is None else {o: out[o] for o in object_ids}
-
-def object_story(info, obj):
-    "What happens to object `obj` of a synthetic video (its `info` facts), in words."
-    o = next((o for o in info['objects'] if o['id'] == obj), None)
-    if o is None: raise KeyError(f"object {obj} is not in {info.get('name')} (objects {[o['id'] for o in info['objects']]})")
-    words = {'orbit': 'circles (turns all the time)', 'cross': 'crosses the frame', 'leave': 'heads for the border'}
-    out = [words.get(o['path'], o['path'])]
-    _at = lambda f: f'frame {f[0]}' if len(f) == 1 else f'frames {f[0]}-{f[-1]}'
-    if o['out_of_frame']: out.append(f"out of frame at {_at(o['out_of_frame'])}"
-                                     + (', comes back' if o['reenters'] else ', never comes back'))
-    if o['fully_occluded']: out.append(f"fully hidden at {len(o['fully_occluded'])} frame(s)")
-    for d in info.get('distractors', []):
-        if d['imitates'] == obj: out.append(f"a look-alike comes within {d['closest_distance']:.0f} px at frame {d['closest_frame']}")
-    return '; '.join(out)
-
-def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', progress=True):
-    "Segment synthetic videos with each tracker -> (rows: video, object, story, J&F per tracker; {video: {tracker: labels}})."
-    from tqdm.auto import tqdm
-    from trickvos.inference import segment_video
-    rows, preds = [], {}
-    for v in tqdm(videos, desc='videos', disable=not progress):
-        gt = np.asarray(v.labels)
-        preds[v.name] = {t: segment_video(model, list(v.frames), gt[0], device, make_tracker(t)) for t in trackers}
-        ids = _first_frame_objects(gt[0])
-        sc = {t: object_scores(gt, p, ids) for t, p in preds[v.name].items()}
-        rows += [{'video': v.name, 'object': o, 'story': object_story(v.info, o), **{t: sc[t][o] for t in trackers}} for o in ids]
-    return rows, preds
-
 # %% ../nbs/13_widgets.ipynb #589bd780
-from .paper import METRICS, PAPER_TABLE1_ROWS, PAPER_TABLE1, paper_table1     # typed once, in 19_paper_numbers
-from .reproduce import shipped_results, reference_results
+from .paper import METRICS, paper_table1     # typed once, in 19_paper_numbers
 
 # %% ../nbs/13_widgets.ipynb #a4d16408
 def _check_value(v, where):
@@ -495,66 +457,8 @@ def ablation_viewer(results):
     "The `AblationViewer` widget of `results` (dict or results.json path, see the schema above)."
     return AblationViewer(results).widget
 
-# %% ../nbs/13_widgets.ipynb #bcf42422
-class Trajectory(NamedTuple):
-    "A toy video: true object masks gt (T,H,W), the fake segmenter's probabilities prob (T,H,W), object boxes (T,4), look-alike mask (T,H,W)."
-    gt: torch.Tensor
-    prob: torch.Tensor
-    boxes: torch.Tensor
-    distractor: torch.Tensor
-
-def _square_mask(x, y, s, H, Wd):
-    "A (H,W) float mask with an s x s square at integer top-left (x, y), clipped to the image."
-    m = torch.zeros(H, Wd)
-    m[max(y, 0):max(y + s, 0), max(x, 0):max(x + s, 0)] = 1
-    return m
-
-def toy_trajectory(T=30, H=64, W=96, speed=2.0, accel=0.0, turn=0.0, noise=0.0, distance=6.0, similarity=0.8,
-                   size=12, distractor_from=2, seed=0):
-    "A moving square and a look-alike as a fake segmenter would output them; frame 0's `prob` is the true mask (the annotation)."
-    if T < 1 or size < 1 or size > min(H, W) // 2: raise ValueError(f'need T >= 1 and 1 <= size <= min(H, W) / 2, got T={T}, size={size}')
-    if not 0 <= similarity <= 1 or distance < 0 or noise < 0: raise ValueError('need 0 <= similarity <= 1, distance >= 0, noise >= 0')
-    rng = np.random.default_rng(seed)
-    pos, heading, v = np.array([2.0, H / 3 - size / 2]), 0.0, float(speed)
-    off = np.array([0.0, size + distance])                         # look-alike: below the object, `distance` px apart
-    gts, probs, boxes, dis = [], [], [], []
-    for t in range(T):
-        x, y = math.floor(pos[0] + 0.5), math.floor(pos[1] + 0.5)           # whole pixels, halves rounded up
-        g = _square_mask(x, y, size, H, W)
-        d = _square_mask(math.floor(pos[0] + off[0] + 0.5), math.floor(pos[1] + off[1] + 0.5), size, H, W) * (t >= distractor_from)
-        d = d * (1 - g)                                            # the object occludes the look-alike
-        gts.append(g); dis.append(d > 0); probs.append(g if t == 0 else torch.maximum(g, d * similarity))
-        boxes.append(masks_to_boxes(g)[0])
-        vel = max(v, 0.0) * np.array([math.cos(heading), math.sin(heading)]) + (rng.normal(0, noise, 2) if noise else 0)
-        pos = pos + vel                                            # the move to frame t + 1 ...
-        v, heading = v + accel, heading + math.radians(turn)       # ... then the motion changes
-        for i, hi in ((0, W - size), (1, H - size)):              # bounce off the borders
-            if pos[i] < 0 or pos[i] > hi:
-                pos[i] = -pos[i] if pos[i] < 0 else 2 * hi - pos[i]
-                heading = math.pi - heading if i == 0 else -heading
-    return Trajectory(torch.stack(gts), torch.stack(probs), torch.stack(boxes), torch.stack(dis))
-
 # %% ../nbs/13_widgets.ipynb #fd87f1cb
 PT_FACTORS = ('shipped (4)', '1', '4', '16')
-
-def toy_motion_pairs(n=200, T=20, seed=0):
-    "Normalised motion pairs (inputs, targets) (N,4) of the boxes of `n` random toy trajectories (for training a PT)."
-    from trickvos.parametric_tracker import BoxTrack, motion_pairs
-    rng = np.random.default_rng(seed)
-    tracks = []
-    for i in range(n):
-        tj = toy_trajectory(T=T, speed=rng.uniform(0, 5), accel=rng.uniform(-0.2, 0.2), turn=rng.uniform(-10, 10),
-                            noise=rng.uniform(0, 1), size=int(rng.integers(8, 17)), similarity=0, seed=i)
-        tracks.append(BoxTrack('toy', i, tj.boxes, torch.ones(T, dtype=torch.bool), (64, 96)))
-    return motion_pairs(tracks)
-
-@lru_cache(maxsize=None)
-def playground_pt_model(factor, steps=600, seed=0):
-    "The PT MotionMLP for a `PT_FACTORS` choice: the shipped one, or one trained with asym=factor on toy trajectories (cached)."
-    from trickvos.parametric_tracker import load_motion_mlp, fit_motion_mlp
-    if str(factor).startswith('shipped'): return load_motion_mlp()
-    X, Y = toy_motion_pairs(seed=seed)
-    return fit_motion_mlp(X, Y, steps=steps, asym=float(factor), batch=128, seed=seed)[0]
 
 # %% ../nbs/13_widgets.ipynb #03902ff2
 TRACKER_COLOURS = {'CV': '#ff7f0e', 'PT': '#9467bd'}       # matplotlib's tab:orange, tab:purple (also valid CSS)
@@ -586,12 +490,12 @@ def _rect(img, box, colour, scale=1, dashed=False):
     for c in (c0, c0 + 1, c1 - 1, c1):
         if 0 <= c < Wd: img[rows, c] = colour
     return img
-_TRAINED = set()     # PT factors trained in this session
 
 class TrackerPlayground:
     "Sliders for a toy trajectory and the trackers; CV and PT run live, boxes, removed pixels and IoU per frame shown."
-    def __init__(self, T=30, size=(64, 96), dpi=100, **values):
+    def __init__(self, T=30, size=(64, 96), dpi=100, pt_models=None, **values):
         self.T, (self.H, self.W), self.dpi = T, size, dpi
+        self.pt_models = {} if pt_models is None else pt_models     # {PT_FACTORS choice: MotionMLP}, filled on first use
         S = lambda d, v, lo, hi, st: W.FloatSlider(v, min=lo, max=hi, step=st, description=d, continuous_update=False,
                                                    style={'description_width': '110px'})
         self.sliders = dict(speed=S('speed (px/frame)', 2.0, 0, 6, 0.5), accel=S('acceleration', 0.0, -0.3, 0.3, 0.02),
@@ -619,12 +523,17 @@ class TrackerPlayground:
         p = {k: s.value for k, s in self.sliders.items() if k != 'margin'}
         return dict(T=self.T, H=self.H, W=self.W, seed=self.seed.value, **p)
 
+    def pt_model(self, factor):
+        "The PT MotionMLP of a `PT_FACTORS` choice: the shipped one, or one trained with asym=factor on toy trajectories."
+        if factor not in self.pt_models:
+            self.pt_models[factor] = load_motion_mlp() if str(factor).startswith('shipped') else toy_pt_model(float(factor))
+        return self.pt_models[factor]
+
     def trackers(self):
         "Fresh CV and PT trackers for the current margin and asymmetry factor."
-        from trickvos.parametric_tracker import ParametricTracker
         m = self.sliders['margin'].value
         return {'CV': ConstantVelocityTracker(margin=m, record=True),
-                'PT': ParametricTracker(playground_pt_model(self.asym.value), margin=m, record=True)}
+                'PT': ParametricTracker(self.pt_model(self.asym.value), margin=m, record=True)}
 
     def run(self):
         "Generate the trajectory and run the trackers: sets `traj` and `runs` {name: dict(out (T,H,W), history, iou (T,))}."
@@ -676,9 +585,8 @@ class TrackerPlayground:
 
     def update(self):
         "Re-run everything for the current sliders and redraw."
-        if not str(self.asym.value).startswith('shipped') and self.asym.value not in _TRAINED:
-            self.status.value = f'training a PT with asym = {self.asym.value} on toy trajectories (once per session)...'
-            _TRAINED.add(self.asym.value)
+        if self.asym.value not in self.pt_models and not str(self.asym.value).startswith('shipped'):
+            self.status.value = f'training a PT with asym = {self.asym.value} on toy trajectories (once per playground)...'
         self.run()
         self.plot_image.value, self.status.value = self.render_plot(), self.summary_html()
         self.update_frame()
