@@ -1,5 +1,6 @@
 """Run the processor of `10_inference` over every video of a DAVIS-layout split, write DAVIS palette PNGs, score them
-with `02_metrics` (J, F, J&F as davis2017-evaluation computes them) and measure frames per second; `trickvos eval`.
+with `02_metrics` (J, F, J&F as davis2017-evaluation computes them) and measure frames per second; `trickvos eval`;
+per-object scores, to see which objects a method gains or loses.
 
 Docs: https://trickvos.github.io/trickvos/evaluation.html.md"""
 

@@ -1,5 +1,6 @@
 """A 5-layer GeLU MLP that predicts an object's next box motion from its last one, trained on ground-truth boxes with
-an asymmetric penalty that makes predicted boxes err on the large side.
+an asymmetric penalty that makes predicted boxes err on the large side; `make_tracker` builds either tracker by
+name, and toy trajectories test them.
 
 Docs: https://trickvos.github.io/trickvos/parametric_tracker.html.md"""
 
