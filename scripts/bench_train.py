@@ -7,6 +7,9 @@ The settings are interleaved (every repetition runs each once, in turn), so that
 slows them alike; the ratio to the first (float32, NCHW: the reference scale's step) is what to read. Each step is a
 full `train_step` (forward through the clip, the loss, backward, Adam) on a fixed batch, so data loading is not
 counted (a separate line measures it: the loader of `make_loader` on a small benchmark).
+
+bf16 autocast is fast only on CPUs that compute in bfloat16 natively (AVX512-BF16 or AMX); elsewhere training runs the
+bf16 settings in float32 (`trickvos.training.autocast_on`), and one more row, "bf16 autocast, forced", shows why.
 """
 import argparse, statistics, sys, tempfile, time
 from pathlib import Path
@@ -39,29 +42,34 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s)')
     a = ap.parse_args(argv)
     import torch
-    from trickvos.training import train_config, train_step, make_loader, load_training_videos
+    from trickvos.training import train_config, train_step, make_loader, load_training_videos, native_bf16, autocast_on
     from trickvos.model import build_model
     if a.threads: torch.set_num_threads(a.threads)
     dev, b = torch.device('cpu'), batch(a.batch, a.frames, a.crop)
+    settings = {k: (v, None) for k, v in SETTINGS.items()}
+    if not native_bf16(): settings['bf16 autocast, forced (emulated)'] = (dict(cpu_amp=True), True)
     runs = {}
-    for name, over in SETTINGS.items():
+    for name, (over, force) in settings.items():
         cfg = train_config(a.preset, 'reference', crop=(a.crop, a.crop), batch_size=a.batch, clip_frames=a.frames, **over)
         torch.manual_seed(0)
         m = build_model(cfg.model_preset).train()
         if cfg.channels_last: m = m.to(memory_format=torch.channels_last)
         opt = torch.optim.Adam(m.parameters(), lr=1e-4)
-        train_step(m, opt, b, cfg, cfg.static_iters + 10, dev)                         # warm-up (oneDNN picks kernels)
-        runs[name] = (m, opt, cfg, [])
+        train_step(m, opt, b, cfg, cfg.static_iters + 10, dev, force)                  # warm-up (oneDNN picks kernels)
+        runs[name] = (m, opt, cfg, force, [])
     for _ in range(a.reps):
-        for name, (m, opt, cfg, times) in runs.items():
-            t0 = time.perf_counter(); train_step(m, opt, b, cfg, cfg.static_iters + 10, dev); times.append(time.perf_counter() - t0)
-    base = statistics.median(runs['float32'][3])
+        for name, (m, opt, cfg, force, times) in runs.items():
+            t0 = time.perf_counter(); train_step(m, opt, b, cfg, cfg.static_iters + 10, dev, force)
+            times.append(time.perf_counter() - t0)
+    base = statistics.median(runs['float32'][-1])
     print(f'training step, preset {a.preset}, batch {a.batch} x {a.frames} frames, crop {a.crop}, '
           f'{torch.get_num_threads()} threads, {a.reps} steps each (median)')
-    print(f"{'setting':34s} {'s/step':>8s} {'clips/s':>8s} {'speed-up':>9s}")
-    for name, (*_, times) in runs.items():
+    print(f'CPU: {torch.backends.cpu.get_cpu_capability()}, native bfloat16: {"yes" if native_bf16() else "no (bf16 settings train in float32)"}')
+    print(f"{'setting':34s} {'s/step':>8s} {'clips/s':>8s} {'speed-up':>9s}  precision")
+    for name, (m, opt, cfg, force, times) in runs.items():
         t = statistics.median(times)
-        print(f'{name:34s} {t:8.3f} {a.batch / t:8.2f} {base / t:8.2f}x')
+        bf16 = autocast_on(cfg, dev) if force is None else force
+        print(f'{name:34s} {t:8.3f} {a.batch / t:8.2f} {base / t:8.2f}x  {"bf16" if bf16 else "float32"}')
     with tempfile.TemporaryDirectory() as d:                                              # data loading, for scale
         from trickvos.synthetic import generate_benchmark
         data = generate_benchmark(Path(d) / 's', n_train=4, n_val=1, frames=20, progress=False)

@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
-import csv, json, os, time
+import csv, json, os, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
@@ -23,9 +23,9 @@ from .losses import LOSS_PRESETS, vos_loss
 __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
            'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
            'collate_clips', 'TrainConfig', 'train_config', 'bookkeeping_fields', 'config_diff', 'read_run_config',
-           'stage_of', 'learning_rate', 'train_step', 'save_checkpoint', 'load_checkpoint', 'weight_average',
-           'init_distributed', 'make_loader', 'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log',
-           'plt_subplots', 'train_command']
+           'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step', 'save_checkpoint',
+           'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader', 'load_training_videos',
+           'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -176,7 +176,7 @@ class TrainConfig:
     pretrained: bool = False        # ImageNet weights for the encoders (needs the file, see 03_backbone)
     freeze_bn: bool | None = None   # None: freeze exactly when pretrained
     amp: bool = True                # bfloat16 autocast on CUDA
-    cpu_amp: bool = False           # bfloat16 autocast on the CPU too (fast on CPUs with AVX512-BF16/AMX); see 'CPU throughput'
+    cpu_amp: bool = False           # bfloat16 autocast on CPUs with native bf16 (AVX512-BF16/AMX); see 'CPU throughput'
     channels_last: bool = False     # NHWC weights and activations: faster convolutions on the CPU (oneDNN)
     eval_every: int = 0             # J&F learning curve: score `eval_data` every N steps (0: never)
     eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
@@ -266,12 +266,20 @@ def learning_rate(cfg, step):
     return cfg.lr * (0.1 if p >= cfg.lr_drop_at else 1.0)
 
 # %% ../nbs/06_training.ipynb #2120d7eb
-def train_step(model, optimizer, batch, cfg, step, device):
-    "One optimisation step on a batch; returns the loss parts (floats)."
+def native_bf16():
+    "Does this CPU compute in bfloat16 natively (AVX512-BF16 or AMX)? Elsewhere bf16 autocast is emulated, and slow."
+    return any(getattr(torch.cpu, f, lambda: False)() for f in ('_is_avx512_bf16_supported', '_is_amx_tile_supported'))
+
+def autocast_on(cfg, device):
+    "Does a step of `cfg` run under bf16 autocast on `device`? `amp` on CUDA; `cpu_amp` on a CPU with native bf16 only."
+    return cfg.amp and device.type == 'cuda' or cfg.cpu_amp and device.type == 'cpu' and native_bf16()
+
+def train_step(model, optimizer, batch, cfg, step, device, autocast=None):
+    "One optimisation step on a batch; returns the loss parts (floats). `autocast`: None = `autocast_on(cfg, device)`."
     _, s, n = stage_of(cfg, step)
     for g in optimizer.param_groups: g['lr'] = learning_rate(cfg, step)
     b = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-    amp = cfg.amp and device.type == 'cuda' or cfg.cpu_amp and device.type == 'cpu'
+    amp = autocast_on(cfg, device) if autocast is None else autocast
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         logits, probs = model(b['frames'], b['first'], b['valid'], detach_memory=cfg.detach_memory)
     with torch.autocast(device.type, enabled=False):               # the loss in float32 (SSIM's sums overflow bf16)
@@ -415,6 +423,9 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     rank, world, local = init_distributed()
     device = resolve_device(device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
     if device.type == 'cuda': torch.cuda.set_device(device)
+    if cfg.cpu_amp and device.type == 'cpu' and not native_bf16() and rank == 0:
+        warnings.warn('cpu_amp: this CPU has no native bfloat16 (AVX512-BF16 or AMX), where bf16 autocast is several '
+                      'times slower than float32; training in float32 (summary.json records the precision)')
     out = Path(out)
     ckpt = _prepare_run(out, cfg, data, resume) if rank == 0 else None
     if world > 1:
@@ -468,7 +479,9 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     bar.close()
     if rank == 0 and step == cfg.total_iters:
         (out / 'summary.json').write_text(json.dumps(dict(steps=step, seconds=round(time.perf_counter() - t0, 1),
-                                                          processes=world, device=str(device)), indent=1))
+                                                          processes=world, device=str(device),
+                                                          precision='bf16 autocast' if autocast_on(cfg, device) else 'float32'),
+                                                     indent=1))
         import matplotlib.pyplot as plt
         plt.close(plot_log(out, save=out / 'loss.png').figure)     # a file, not a figure left in the caller's notebook
     if world > 1:
