@@ -22,7 +22,7 @@ DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'
 SHORT_SIDE = 240
 
 
-FAST = dict(cpu_amp=True, channels_last=True)     # --fast: about 1.7x faster on a CPU with bf16 (06_training)
+FAST = dict(cpu_amp=True, channels_last=True)     # --fast: channels-last, and bf16 autocast where the CPU has native bf16 (06_training)
 
 def _shipped_row(row, tiny, seed): return row == 'Full training' and not tiny and seed == 0   # baseline-reference
 
@@ -83,7 +83,8 @@ def main(argv=None):
         model, summary = _model_for(row, cfg, work, a.tiny, a.seed)
         tag = row.lower().replace(' ', '-')
         res = dict(row=row, paper=PAPER[row], static_iters=cfg.static_iters, main_iters=cfg.main_iters, seed=a.seed,
-                   precision='bf16 autocast, channels-last' if cfg.cpu_amp else 'float32',
+                   precision=(summary or {}).get('precision', 'bf16 autocast' if cfg.cpu_amp else 'float32')
+                             + (', channels-last' if cfg.channels_last else ''),
                    model='baseline-reference (shipped)' if summary is None else str(Path(model).relative_to(work)),
                    train_seconds=None if summary is None else summary['seconds'])
         for key, root, name, kw in (('synthetic val', work / 'synth', 'synth', {}),
