@@ -11,7 +11,7 @@ Steps (each skipped when its output exists, so an interrupted run resumes; train
    as a texture family) plus the DAVIS 2016 sample's TRAIN_SEQUENCES at the benchmark's size, each listed `--real-repeat`
    times (default 10: the weight of real video in the mix), and a folder of the sample's HELD_OUT sequences, which no
    model trains on, for the J&F learning curve;
-3. training, `--scale showcase` (CPU bf16 autocast, channels-last, an EMA of the weights, a J&F curve of that average every
+3. training, `--scale showcase` (channels-last, bf16 autocast on CPUs with native bf16, an EMA of the weights, a J&F curve of that average every
    250 steps, the best model by the curve's synthetic val videos kept as best.safetensors and used from there on): `baseline` from the
    shipped `baseline-reference` (or `baseline-showcase` with --continue), `trick12` (Trick 1+2) from `trickvos-reference`
    (or `trickvos-showcase`); all weights come from the model, the optimizer starts afresh with its warm-up;
