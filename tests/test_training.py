@@ -133,6 +133,26 @@ def test_train_writes_a_complete_run_folder(data, tmp_path):
         train(TrainConfig(**{**TINY, 'lr': 0.5}), data, tmp_path / 'run', resume=True, progress=False)
 
 
+@pytest.mark.parametrize('native', [False, True])
+def test_cpu_bf16_only_where_native(data, tmp_path, monkeypatch, native):
+    "cpu_amp trains in bf16 only on a CPU with native bfloat16; elsewhere it warns, trains in float32, and says so."
+    import warnings
+    import trickvos.training as tr
+    monkeypatch.setattr(tr, 'native_bf16', lambda: native)
+    seen = []
+    real = torch.autocast
+    monkeypatch.setattr(torch, 'autocast', lambda *a, **kw: seen.append(kw.get('enabled')) or real(*a, **kw))
+    cfg = TrainConfig(**{**TINY, 'cpu_amp': True})
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        run = train(cfg, data, tmp_path / 'run', progress=False)
+    said = [str(x.message) for x in w if 'native bfloat16' in str(x.message)]
+    assert json.loads((run / 'summary.json').read_text())['precision'] == ('bf16 autocast' if native else 'float32')
+    assert bool(said) == (not native)                         # a warning where bf16 would be emulated
+    assert (True in seen) == native                           # the forward passes ran under bf16 autocast, or not
+    assert tr.autocast_on(TrainConfig(**TINY), torch.device('cpu')) is False           # no cpu_amp: never
+
+
 def test_resume_equals_an_uninterrupted_run(data, tmp_path):
     cfg = TrainConfig(**{**TINY, 'ckpt_every': 1})
     a = train(cfg, data, tmp_path / 'a', progress=False)
