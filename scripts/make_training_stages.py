@@ -22,7 +22,7 @@ DAVIS_SAMPLE = ROOT.parent / 'shared' / 'data' / 'davis2016-sample'
 SHORT_SIDE = 240
 
 
-FAST = dict(cpu_amp=True, channels_last=True)     # --fast: channels-last, and bf16 autocast where the CPU has native bf16 (06_training)
+FAST = dict(cpu_amp=True, channels_last=True)     # --fast: channels-last; bf16 where it is native (06_training)
 
 def _shipped_row(row, tiny, seed): return row == 'Full training' and not tiny and seed == 0   # baseline-reference
 

@@ -1,5 +1,5 @@
 "Tests for trickvos.widgets: set controls as a user would (callbacks run synchronously) and check what the widgets show."
-import json, time
+import json
 import numpy as np
 import pytest
 import torch

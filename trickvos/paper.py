@@ -38,8 +38,7 @@ PAPER_PARAMETERS = {'Baseline': 1.9e6}   # Section 4.3: "our 1.9M vs their 64M"
 
 def paper_rows():
     "The paper's Tables 1 and 2 as rows {'row', 'table', 'dataset', 'J&F', 'J', 'F', ...}, scores as fractions (% / 100)."
-    rows = [{'row': r, 'table': 1, 'dataset': d, 'J&F': v / 100, 'J': None, 'F': None}
-            for d, vs in PAPER_TABLE1.items() for r, v in zip(PAPER_TABLE1_ROWS, vs)]
+    rows = [{**r, 'table': 1, 'J': None, 'F': None} for r in paper_table1()]
     for r, v in PAPER_TABLE2.items():
         c = dict(zip(PAPER_TABLE2_COLUMNS, v))
         for d in ('DAVIS 2016 val', 'DAVIS 2017 val'):

@@ -423,7 +423,8 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     rank, world, local = init_distributed()
     device = resolve_device(device or (f'cuda:{local}' if torch.cuda.is_available() else 'cpu'))
     if device.type == 'cuda': torch.cuda.set_device(device)
-    if cfg.cpu_amp and device.type == 'cpu' and not native_bf16() and rank == 0:
+    amp = autocast_on(cfg, device)                               # decided once: bf16 on the CPU only where it is native
+    if cfg.cpu_amp and device.type == 'cpu' and not amp and rank == 0:
         warnings.warn('cpu_amp: this CPU has no native bfloat16 (AVX512-BF16 or AMX), where bf16 autocast is several '
                       'times slower than float32; training in float32 (summary.json records the precision)')
     out = Path(out)
@@ -456,7 +457,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     while step < end:
         stage, s, n = stage_of(cfg, step)
         for batch in make_loader(cfg, videos, stage, s, rank, world):
-            parts = train_step(model, opt, batch, cfg, step, device)
+            parts = train_step(model, opt, batch, cfg, step, device, amp)
             if ema is not None: ema.update_parameters(getattr(model, 'module', model))
             step += 1; bar.update(1)
             if step % cfg.log_every == 0 or step == end or stage_of(cfg, step)[0] != stage:
@@ -480,7 +481,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     if rank == 0 and step == cfg.total_iters:
         (out / 'summary.json').write_text(json.dumps(dict(steps=step, seconds=round(time.perf_counter() - t0, 1),
                                                           processes=world, device=str(device),
-                                                          precision='bf16 autocast' if autocast_on(cfg, device) else 'float32'),
+                                                          precision='bf16 autocast' if amp else 'float32'),
                                                      indent=1))
         import matplotlib.pyplot as plt
         plt.close(plot_log(out, save=out / 'loss.png').figure)     # a file, not a figure left in the caller's notebook
