@@ -257,6 +257,7 @@ def test_filter_before_aggregation():
     assert torch.softmax(aggregate_logits(z), 1)[0, 0].item() > 0.999
 
 def test_optimised_path_same_labels():
+    from trickvos.processors import make_core
     "--optimise (BN folded, softmax-last read; fp32 on the CPU) labels a video as the eager path does (trained model)."
     from trickvos.model import load_model, shipped_model
     from trickvos.synthetic import generate_video
@@ -264,7 +265,7 @@ def test_optimised_path_same_labels():
     v = generate_video(frames=6, size=(64, 112), seed=3, min_objects=2, max_objects=2)
     for tr in ('none', 'cv', 'pt'):
         eager = segment_video(trained, v.frames, v.mask(0), tracker=tr)
-        fast = segment_video(trained, v.frames, v.mask(0), tracker=tr, optimise=True)
+        fast = propagate(make_core(trained, tracker=tr, optimise=True), v.frames, v.mask(0))
         assert fast.shape == eager.shape and (fast == eager).mean() >= 0.999      # the stated tolerance: 0.1% of labels
 
 def test_tracker_bad_output(model):

@@ -1,6 +1,7 @@
 "Good Practices options (16_good_practices, 10_inference): the defaults run the plain processor and change nothing."
 import numpy as np, torch
-from trickvos.inference import InferenceCore, make_core, segment_video, pad_divide_by, unpad, frame_to_tensor, labels_to_probs
+from trickvos.processors import make_core
+from trickvos.inference import InferenceCore, propagate, segment_video, pad_divide_by, unpad, frame_to_tensor, labels_to_probs
 from trickvos.model import build_model
 from trickvos.practices import MultiCore, scaled_size
 from trickvos.synthetic import generate_video
@@ -46,7 +47,7 @@ def test_multicore_members_and_fusion():
     from trickvos.model import load_model, shipped_model
     model, v = load_model(shipped_model('trickvos-showcase')), _video()     # a trained model: few pixels near a tie
     plain = segment_video(model, v.frames, v.mask(0))
-    one = segment_video(model, v.frames, v.mask(0), scales=[1.0])
+    one = propagate(make_core(model, scales=[1.0]), v.frames, v.mask(0))
     assert (one == plain).mean() > 0.999                       # one member: the plain path up to float rounding
     core = MultiCore([model, _model()], scales=(0.5, 1.0))
     assert len(core.members) == 4 and scaled_size((64, 96), 0.5) == (32, 48)

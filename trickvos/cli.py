@@ -224,7 +224,7 @@ def _add_eval(sub, help):
     p.set_defaults(func=eval_command)
 
 def _add_segment(sub, help):
-    from trickvos.inference import segment_command
+    from trickvos.processors import segment_command
     p = sub.add_parser('segment', help=help, description='Propagate a first-frame mask through a video (frame folder or video file).')
     p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
     p.add_argument('--video', type=Path, required=True, help='folder of jpg/png frames, or a video file (mp4, ...)')

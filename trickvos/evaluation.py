@@ -15,7 +15,8 @@ from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_
 from .model import load_model
 import numpy as np
 from .metrics import evaluate_results, evaluate_sequence, format_tables
-from .inference import make_core, resolve_device, propagate, segment_video
+from .inference import resolve_device, propagate, segment_video
+from .processors import make_core
 from .parametric_tracker import make_tracker
 
 # %% auto #0

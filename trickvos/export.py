@@ -21,7 +21,7 @@ from .model import ModelConfig, VOSModel, load_model
 
 # %% auto #0
 __all__ = ['GRAPHS', 'MANIFEST', 'ONNX_FORMAT', 'QUANTISED', 'graph_inputs', 'example_inputs', 'weights_sha256', 'staged_folder',
-           'export_model', 'read_manifest', 'OnnxVOS', 'cache_dir', 'onnx_model', 'compare_backends',
+           'export_model', 'read_manifest', 'OnnxVOS', 'cache_dir', 'onnx_model', 'prediction_agreement',
            'calibration_samples', 'quantise_encoders', 'export_command']
 
 # %% ../nbs/17_export.ipynb #33cbd3ae
@@ -210,20 +210,16 @@ def onnx_model(model, threads=None):
     return OnnxVOS(folder, threads)
 
 # %% ../nbs/17_export.ipynb #1defbe05
-def compare_backends(model, data, tracker=None, split='val', year=2017, sequences=None, short_side=None, out=None, export=None):
-    "Segment a DAVIS-layout split with PyTorch (eager) and with onnxruntime (`export`, or `model` exported by `onnx_model`) -> {'pixels equal', 'J&F torch', 'J&F onnx', 'FPS ...'}."
+def prediction_agreement(a, b):
+    "The fraction of pixels labelled alike in two folders of predictions (`a`/<video>/<frame>.png against the same files in `b`)."
     from trickvos.data import read_label_png
-    from trickvos.evaluation import evaluate_model
-    out = Path(tempfile.mkdtemp(prefix='trickvos-parity-') if out is None else out)
-    res = {b: evaluate_model(m, data, split, out / b, year, 'cpu', tracker, sequences, progress=False,
-                             short_side=short_side, backend=b) for b, m in (('torch', model), ('onnx', export or model))}
+    a, b = Path(a), Path(b)
     same = total = 0
-    for p in sorted((out / 'torch').glob('*/*.png')):
-        a, b = read_label_png(p), read_label_png(out / 'onnx' / p.relative_to(out / 'torch'))
-        same += int((a == b).sum()); total += a.size
-    if not total: raise ValueError(f'{data}: no predictions to compare')
-    return {'pixels equal': same / total, **{f'J&F {b}': r['scores'].global_table['J&F-Mean'] for b, r in res.items()},
-            **{f'FPS {b}': r['fps'] for b, r in res.items()}}
+    for p in sorted(a.glob('*/*.png')):
+        x, y = read_label_png(p), read_label_png(b / p.relative_to(a))
+        same += int((x == y).sum()); total += x.size
+    if not total: raise ValueError(f'{a}: no predictions to compare')
+    return same / total
 
 # %% ../nbs/17_export.ipynb #ce811e95
 def calibration_samples(data, n_frames=16, split='val', year=2017, seed=0):

@@ -1,5 +1,5 @@
 """A stateful processor in the style of XMem/Cutie: `step(frame, mask=None)` pads, reads the memory (first + previous
-frame), decodes, aggregates and writes the new frame's value; whole videos, your own videos, `trickvos segment`.
+frame), decodes, aggregates and writes the new frame's value; whole videos, and your own videos with the checks behind `trickvos segment`.
 
 Docs: https://trickvos.github.io/trickvos/inference.html.md"""
 
@@ -15,16 +15,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
-from .data import (IMAGE_EXTS, VOID, VOSDataError, _inside_dataset, _list_files, _open_image, overlay_mask,
-                           read_label_png, write_predictions)
-from .model import is_permanent, load_model, resolve_device
+from .data import IMAGE_EXTS, VOID, VOSDataError, _inside_dataset, _list_files, _open_image, overlay_mask
+from .model import is_permanent, resolve_device
 from .parametric_tracker import make_tracker
 
 # %% auto #0
-__all__ = ['BACKENDS', 'VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
+__all__ = ['VIDEO_EXTS', 'pad_divide_by', 'unpad', 'frame_to_tensor', 'label_map', 'mask_objects', 'labels_to_probs',
            'check_frame_memory', 'filter_with_tracker', 'with_mirror', 'flip_average', 'frame_logits', 'frame_step',
-           'InferenceCore', 'working_size', 'propagate', 'make_core', 'segment_video', 'read_video',
-           'write_overlay_video', 'check_segment_outputs', 'segment_command']
+           'InferenceCore', 'working_size', 'propagate', 'segment_video', 'read_video', 'write_overlay_video',
+           'check_segment_outputs']
 
 # %% ../nbs/10_inference.ipynb #0b6b7952
 def pad_divide_by(x, d=16):
@@ -122,24 +121,10 @@ def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0
     return query, model.aggregate(x if tracker is None else filter_with_tracker(tracker, x, pad))[1]
 
 # %% ../nbs/10_inference.ipynb #bfa18987
-BACKENDS = ('torch', 'onnx')                         # onnx: the exported graphs run by onnxruntime (17_export)
-
 class InferenceCore:
     "Segment a video frame by frame: `step(frame, mask=None)` -> probabilities over [background] + `object_ids`."
-    def __init__(self, model, device=None, tracker=None, top_k=None, optimise=False, flip=False, mem_every=None, max_memory=None,
-                 backend='torch'):
-        if backend not in BACKENDS: raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
-        if backend == 'onnx':                        # onnxruntime on the CPU (17_export); `model` may be an export folder
-            if optimise: raise ValueError('optimise is a PyTorch path; the onnx backend applies its own graph optimisations')
-            if device is not None and resolve_device(device).type != 'cpu':
-                raise ValueError(f'the onnx backend runs on the CPU (onnxruntime), not {device}; pass device cpu')
-            from trickvos.export import onnx_model
-            model, device = onnx_model(model), 'cpu'
+    def __init__(self, model, device=None, tracker=None, top_k=None, flip=False, mem_every=None, max_memory=None):
         self.device = resolve_device(device) if device is not None else next(model.parameters()).device
-        if optimise:                                 # BN folded, softmax-last read; on CUDA also fp16, channels-last, graphs
-            from trickvos.speed import optimise_model
-            cuda = self.device.type == 'cuda'
-            model = optimise_model(model, self.device, channels_last=cuda)
         self.model = model.to(self.device).eval()
         self.config, self.top_k, self.flip = model.config, top_k, flip
         if mem_every is not None: self.config = replace(model.config, mem_every=mem_every)   # STM's "a frame every N"
@@ -279,17 +264,10 @@ def propagate(core, frames, first_mask, progress=False, short_side=None):
     if not out: raise ValueError('no frames to segment')
     return np.stack(out)
 
-def make_core(model, device=None, tracker=None, scales=None, ensemble=(), **options):
-    "An `InferenceCore`; with test-time `scales` or `ensemble` (more models) a `MultiCore` of them (16_good_practices)."
-    if not scales and not ensemble: return InferenceCore(model, device, tracker, **options)
-    from trickvos.practices import MultiCore
-    return MultiCore([model, *ensemble], scales or (1.0,), device, tracker, **options)
-
-def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, optimise=False,
-                  flip=False, mem_every=None, max_memory=None, backend='torch', scales=None, ensemble=()):
+def segment_video(model, frames, first_mask, device=None, tracker=None, progress=False, short_side=None, flip=False,
+                  mem_every=None, max_memory=None, top_k=None):
     "Propagate `first_mask` (H,W ids) through `frames` (uint8 (H,W,3) each) -> labels (T,H,W) in the mask's ids."
-    core = make_core(model, device, tracker, scales, ensemble, optimise=optimise, flip=flip, mem_every=mem_every,
-                     max_memory=max_memory, backend=backend)
+    core = InferenceCore(model, device, tracker, top_k, flip=flip, mem_every=mem_every, max_memory=max_memory)
     return propagate(core, frames, first_mask, progress, short_side)
 
 # %% ../nbs/10_inference.ipynb #9e56cb9b
@@ -358,23 +336,4 @@ def check_segment_outputs(video, out, overlay=None, overwrite=False):
         if overlay.exists() and not overwrite: raise VOSDataError(overlay, 'exists: pass --overwrite to replace it')
     return out, overlay
 
-def segment_command(args):
-    "`trickvos segment`: a checkpoint + a video + its first mask -> palette PNGs (+ an overlay video)."
-    out, overlay = check_segment_outputs(args.video, args.out, args.overlay, args.overwrite)   # before any work
-    frames, names = read_video(args.video)
-    mask = read_label_png(args.mask)
-    if mask.shape != frames[0].shape[:2]:
-        raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
-    onnx = args.backend == 'onnx'                # the checkpoint may then be an export folder (trickvos export)
-    device = resolve_device(args.device or ('cpu' if onnx else None))
-    model = args.checkpoint if onnx else load_model(args.checkpoint, device)
-    core = make_core(model, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
-                     mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend, top_k=args.top_k)
-    labels = propagate(core, frames, mask, progress=not args.quiet, short_side=args.short_side)
-    for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
-    write_predictions(out.parent, out.name, labels, names)
-    print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
-          f'({core.stats["frames"] / core.stats["seconds"]:.1f} FPS on {device})')
-    if overlay is not None:
-        print(f'overlay video: {write_overlay_video(overlay, frames, labels, args.fps)}')
-    return 0
+

@@ -1,0 +1,70 @@
+"The package's import graph: one-way, counting the imports inside functions too."
+import ast
+from pathlib import Path
+import trickvos
+
+PKG = Path(trickvos.__file__).parent
+
+
+def import_graph(pkg=PKG):
+    "{module: {module it imports, at the top or inside a function}} over the package's own modules."
+    mods = {p.stem for p in pkg.glob('*.py') if not p.stem.startswith('_')}
+    graph = {}
+    for m in sorted(mods):
+        deps = set()
+        for n in ast.walk(ast.parse((pkg / f'{m}.py').read_text())):
+            if isinstance(n, ast.ImportFrom) and n.module is None and n.level == 1:      # from . import x
+                deps |= {a.name for a in n.names}
+            elif isinstance(n, ast.ImportFrom) and n.module:
+                parts = n.module.split('.')
+                if n.level == 1: deps.add(parts[0])
+                elif parts[0] == 'trickvos': deps |= {parts[1]} if len(parts) > 1 else {a.name for a in n.names}
+            elif isinstance(n, ast.Import):
+                deps |= {a.name.split('.')[1] for a in n.names if a.name.startswith('trickvos.')}
+        graph[m] = (deps & mods) - {m}
+    return graph
+
+
+def cycles(graph):
+    "Every strongly connected group of more than one module (Tarjan): each is an import cycle."
+    index, low, stack, on, out = {}, {}, [], set(), []
+    def visit(v):
+        index[v] = low[v] = len(index); stack.append(v); on.add(v)
+        for w in graph[v]:
+            if w not in index: visit(w); low[v] = min(low[v], low[w])
+            elif w in on: low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = set()
+            while True:
+                w = stack.pop(); on.discard(w); group.add(w)
+                if w == v: break
+            if len(group) > 1: out.append(sorted(group))
+    for v in graph:
+        if v not in index: visit(v)
+    return out
+
+
+def test_cycle_finder_finds_cycles():
+    assert cycles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}) == [['a', 'b', 'c']]
+    assert cycles({'a': {'b'}, 'b': set()}) == []
+
+
+def test_import_graph_reads_function_level_imports(tmp_path):
+    (tmp_path / 'a.py').write_text('def f():\n    from trickvos.b import g\n')
+    (tmp_path / 'b.py').write_text('from .a import f\n')
+    assert import_graph(tmp_path) == {'a': {'b'}, 'b': {'a'}} and cycles(import_graph(tmp_path)) == [['a', 'b']]
+
+
+def test_package_imports_one_way():
+    graph = import_graph()
+    assert {'inference', 'processors', 'evaluation', 'export'} <= set(graph)
+    assert cycles(graph) == [], f'import cycles: {cycles(graph)}'
+    assert not graph['inference'] & {'export', 'speed', 'practices', 'processors', 'evaluation'}   # the frame path knows no option
+
+
+def test_every_module_says_its_job():
+    "Each module opens with a docstring (its notebook's summary)."
+    for p in sorted(PKG.glob('*.py')):
+        if p.stem.startswith('_'): continue
+        doc = ast.get_docstring(ast.parse(p.read_text()))
+        assert doc and len(doc.split()) >= 8, f'{p.name} has no opening docstring'
