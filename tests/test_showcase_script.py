@@ -93,3 +93,8 @@ def test_make_trick2_controls_tiny(tmp_path):
     d = {(x['row'], x['base']): x for x in rec['deltas']}
     assert len(d) == 5 and all(x['ci'][0] <= x['ci'][1] and set(x['seeds']) == {'0', '1'} for x in d.values())
     assert '| + Trick 2 − control: train longer |' in rec['table'] and rec['donor_check'] == {}
+    import shutil
+    shutil.rmtree(tmp_path / 'work')                       # a later session without the work folder: --out's scores are re-used
+    assert m.main(['--work', str(tmp_path / 'work'), '--tiny', '--seeds', '0', '1', '--out', str(out)]) == 0
+    again = json.loads(out.read_text())
+    assert again['objects'] == rec['objects'] and again['deltas'] == rec['deltas'] and not (tmp_path / 'work' / 'seed0').exists()
