@@ -7,12 +7,13 @@ Docs: https://trickvos.github.io/trickvos/ablation.html.md"""
 
 # %% ../nbs/12_ablation.ipynb #216eea2d
 from __future__ import annotations
-import json, math, os, time
+import json, math, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 from .paper import METRICS, paper_rows
+from .training import SCALES
 
 # %% auto #0
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'TRICK_STEPS', 'RESULTS_DIR',
@@ -97,9 +98,7 @@ def plan_table(steps, tables=(1, 2)):
     return '\n'.join(lines)
 
 # %% ../nbs/12_ablation.ipynb #c5a757c5
-REPRODUCE_SCALES = {
-    'lesson': dict(synth=dict(n_train=12, n_val=6, frames=20, size=(128, 224)), seeds=(0,), tracker_steps=1000, bench_reps=5),
-    'reference': dict(synth=dict(motion='fast'), seeds=(0, 1), tracker_steps=3000, bench_reps=20)}
+REPRODUCE_SCALES = tuple(n for n, s in SCALES.items() if s.synth is not None)   # the scales of `06_training` a reproduction runs at
 
 # %% ../nbs/12_ablation.ipynb #9c58109e
 def _write_json(path, obj):
@@ -186,9 +185,10 @@ RUNNERS = {'synth': _synth, 'train': _train, 'tracker': _tracker, 'floor': _floo
 # %% ../nbs/12_ablation.ipynb #d491c6e2
 def step_cost(step, ctx):
     "A rough cost of `step` in CPU seconds (only the ratios matter: the progress bar's ETA rescales them)."
+    import inspect
     from trickvos.training import train_config
-    from trickvos.synthetic import DEFAULT_TRAIN, DEFAULT_VAL, DEFAULT_FRAMES, DEFAULT_SIZE      # the generator's own defaults
-    syn = {**dict(n_train=DEFAULT_TRAIN, n_val=DEFAULT_VAL, frames=DEFAULT_FRAMES, size=DEFAULT_SIZE), **ctx.synth}
+    from trickvos.synthetic import generate_benchmark
+    syn = {**{k: p.default for k, p in inspect.signature(generate_benchmark).parameters.items()}, **ctx.synth}   # its own defaults
     px = syn['size'][0] * syn['size'][1] / (128 * 224)
     big = 1.5 if step.preset == 'stcn' else 1.0
     if step.kind == 'synth': return 0.02 * (syn['n_train'] + syn['n_val']) * syn['frames'] * px
@@ -396,15 +396,15 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
     "Train, evaluate and tabulate every run of `tables` (Table 1, 2 or both) on the synthetic benchmark into `out`; returns the results dict.\n\n"\
     "`reuse`: seed 0's runs that a shipped reference model already is (`reuse_shipped`) are copied, not trained."
     if scale not in REPRODUCE_SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(REPRODUCE_SCALES)}')
-    sc = REPRODUCE_SCALES[scale]
-    seeds = tuple(sc['seeds'] if seeds is None else seeds)
+    sc = SCALES[scale]
+    seeds = tuple(sc.seeds if seeds is None else seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f'need one or more distinct seeds, got {seeds}')
     tables = tuple(sorted(set(tables)))
     table_rows(tables)                                          # a clear error for tables other than 1 and 2
     out = Path(out)
     if data is not None and not (Path(data) / 'ImageSets').is_dir(): raise FileNotFoundError(f'no DAVIS-layout dataset at {data}')
     ctx = Context(out, Path(data) if data is not None else out / 'synth', scale, device, dict(train_overrides or {}),
-                  {**sc['synth'], **(synth or {})}, tracker_steps or sc['tracker_steps'], bench_reps or sc['bench_reps'])
+                  {**sc.synth, **(synth or {})}, tracker_steps or sc.tracker_steps, bench_reps or sc.bench_reps)
     steps = plan_runs(out, seeds, data, tables)
     out.mkdir(parents=True, exist_ok=True)
     if reuse and 0 in seeds:

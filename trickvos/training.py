@@ -22,10 +22,10 @@ from .losses import LOSS_PRESETS, vos_loss
 # %% auto #0
 __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
            'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
-           'collate_clips', 'TrainConfig', 'train_config', 'bookkeeping_fields', 'config_diff', 'read_run_config',
-           'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step', 'save_checkpoint',
-           'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader', 'load_training_videos',
-           'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
+           'collate_clips', 'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_diff',
+           'read_run_config', 'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step',
+           'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader',
+           'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -216,23 +216,34 @@ class TrainConfig:
     @property
     def bn_frozen(self): return self.pretrained if self.freeze_bn is None else self.freeze_bn
 
+@dataclass(frozen=True)
+class Scale:
+    "A run size: the `TrainConfig` fields it sets and, at a scale a whole reproduction runs at (`12_ablation`), its benchmark, seeds and side runs."
+    train: dict
+    synth: dict | None = None       # `generate_benchmark` arguments of a reproduction (None: no reproduction at this scale)
+    seeds: tuple = (0,)             # a reproduction's seeds
+    tracker_steps: int = 1000       # a reproduction's parametric-tracker training steps
+    bench_reps: int = 5             # a reproduction's speed-benchmark repetitions
+
 SCALES = {
-    'lesson': dict(ckpt_every=10),                # a kill loses at most 10 of its 50 steps
-    'reference': dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
-    'showcase': dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
-                     skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
-                     eval_every=250, eval_videos=4, keep_best=True, ema=0.998),
-    'showcase-gpu': dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
-                         skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
-                         eval_videos=4, workers=6, keep_best=True, ema=0.998),
-    'paper': dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0, grad_clip=None,
-                  lr_drop_at=1.0, skip_values=STCN_MAX_SKIP[0], skip_at=STCN_MAX_SKIP[1], scale_range=(0.8, 1.2),
-                  pretrained=True, detach_memory=False, log_every=100, ckpt_every=5000, workers=8)}
+    'lesson': Scale(dict(ckpt_every=10),          # a kill loses at most 10 of its 50 steps
+                    synth=dict(n_train=12, n_val=6, frames=20, size=(128, 224))),
+    'reference': Scale(dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
+                       synth=dict(motion='fast'), seeds=(0, 1), tracker_steps=3000, bench_reps=20),
+    'showcase': Scale(dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
+                           skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
+                           eval_every=250, eval_videos=4, keep_best=True, ema=0.998)),
+    'showcase-gpu': Scale(dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
+                               skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
+                               eval_videos=4, workers=6, keep_best=True, ema=0.998)),
+    'paper': Scale(dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0,
+                        grad_clip=None, lr_drop_at=1.0, skip_values=STCN_MAX_SKIP[0], skip_at=STCN_MAX_SKIP[1],
+                        scale_range=(0.8, 1.2), pretrained=True, detach_memory=False, log_every=100, ckpt_every=5000, workers=8))}
 
 def train_config(preset='baseline', scale='lesson', **overrides):
     "The `TrainConfig` of a preset at a scale, with field overrides."
     if scale not in SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(SCALES)}')
-    return TrainConfig(preset=preset, scale=scale, **{**SCALES[scale], **overrides})
+    return TrainConfig(preset=preset, scale=scale, **{**SCALES[scale].train, **overrides})
 
 # %% ../nbs/06_training.ipynb #d91f8311
 def bookkeeping_fields(kinds=('bookkeeping',)):
