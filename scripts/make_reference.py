@@ -62,7 +62,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     from trickvos.cli import main as trickvos
     from trickvos.metrics import copy_first_frame
-    from trickvos.reproduce import score_splits, result_entries, table1_row, SPLITS
+    from trickvos.planner import score_splits, SPLITS
+    from trickvos.reproduce import result_entries, table1_row
     from trickvos.model import WEIGHTS_DIR, count_parameters, load_model
     work, data = a.work, a.work / 'synth'
     cmds = {'synth': f'trickvos synth --out {data} --motion fast'}   # the first benchmark (see 01_synthetic)

@@ -22,7 +22,8 @@ def main(argv=None):
     ap.add_argument('--name', default='reference-table1')
     ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1], help='training seeds (default 0 1; 0 reuses the shipped models)')
     a = ap.parse_args(argv)
-    from trickvos.reproduce import reproduce, RESULTS_DIR, _write_json
+    from trickvos.reproduce import reproduce, RESULTS_DIR
+    from trickvos.planner import _write_json
     timings = {}
     for t in sorted(a.work.glob('timings*.json')): timings.update(json.loads(t.read_text()))   # steps run by other processes
     if timings: _write_json(a.work / 'timings.json', timings)

@@ -70,7 +70,7 @@ def main(argv=None):
     davis = a.davis if a.davis is not None and a.davis.is_dir() else None
     synth = dict(n_train=3, n_val=2, frames=8, size=(96, 160)) if a.tiny else dict(motion='fast')
     if not (work / 'synth' / 'meta.json').exists(): generate_benchmark(work / 'synth', overwrite=True, **synth)
-    from trickvos.reproduce import _global as glob       # {'J&F', 'J', 'F'} of a DavisScores
+    from trickvos.planner import _global as glob       # {'J&F', 'J', 'F'} of a DavisScores
     floor = {}
     for key, root, year, kw in (('synthetic val', work / 'synth', 2017, {}), ('DAVIS 2016 sample', davis, 2016, {})):
         if root is None: continue

@@ -35,7 +35,7 @@ RECORD_KEYS = {('baseline', 'cv'): 'synthetic-val + Trick 3 (CV)', ('baseline', 
 
 def patch_records(work, data, new):
     "The new CV/PT figures into the shipped records' `results` and `rows` (seed 0), each marked with the filter's place."
-    from trickvos.reproduce import SPLITS, score_splits
+    from trickvos.planner import SPLITS, score_splits
     weights = ROOT / 'trickvos' / 'weights'
     for (preset, tr), key in RECORD_KEYS.items():
         name = MODELS[preset][0]

@@ -32,7 +32,7 @@ def main(argv=None):
     ap.add_argument('--ship', action='store_true', help='also write trickvos/results/tracker-choices.json')
     a = ap.parse_args(argv)
     from trickvos.parametric_tracker import make_tracker
-    from trickvos.reproduce import score_splits
+    from trickvos.planner import score_splits
     a.work.mkdir(parents=True, exist_ok=True)
     rows = {}
     for name in a.variants:
@@ -54,7 +54,8 @@ def main(argv=None):
     (a.work / 'choices.md').write_text(md)
     from trickvos.model import _model_file
     from trickvos.data import file_sha256 as _sha256
-    from trickvos.reproduce import RESULTS_DIR, _write_json
+    from trickvos.reproduce import RESULTS_DIR
+    from trickvos.planner import _write_json
     record = {'checkpoint': str(a.checkpoint), 'checkpoint_sha256': _sha256(_model_file(a.checkpoint)), 'data': str(a.data),
               'command': 'python scripts/tracker_choices.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
               'markdown': md, 'rows': rows}

@@ -1,12 +1,12 @@
 "trickvos.reproduce: the plan of runs (rows -> runs, donors), resume, results.json schema, tables, CLI parser."
-import argparse, json
+import json
 from pathlib import Path
 import pytest
 import torch
-from trickvos import reproduce as R
-from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, SPLITS, DONE_FILE, plan_runs, plan_table, eval_key, reproduce,
-                                reproduce_command, paper_rows, score_splits, table1_markdown,
-                                table2_markdown, Context)
+from trickvos import reproduce as R, planner as P
+from trickvos.planner import SPLITS, eval_key, score_splits, Context
+from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, plan_runs, plan_table, reproduce, reproduce_command, paper_rows,
+                                table1_markdown, table2_markdown)
 from trickvos.training import DONOR_PRESETS, TRAIN_PRESETS
 
 torch.set_num_threads(1)
@@ -87,16 +87,16 @@ def _fake_runners(calls):
         return {sp: v for sp in SPLITS}
 
     def floor(s, ctx):
-        calls.append(s.name); R._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, 0.3)})
+        calls.append(s.name); P._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, 0.3)})
 
     def ev(s, ctx):
         calls.append(s.name)
         base = 0.4 + 0.01 * s.seed + 0.001 * len(eval_key(s.preset, s.tracker))
-        R._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, base), 'fps': 7.0 + s.seed, 'frames': 10})
+        P._write_json(Path(s.out) / 'scores.json', {'scores': scores(s, base), 'fps': 7.0 + s.seed, 'frames': 10})
 
     def bench(s, ctx):
         calls.append(s.name)
-        R._write_json(Path(s.out) / 'bench.json', {'rows': [dict(fps=5.0, size='64x96', objects=1, threads=1,
+        P._write_json(Path(s.out) / 'bench.json', {'rows': [dict(fps=5.0, size='64x96', objects=1, threads=1,
                                                                    device_name='cpu', reps=2)]})
     return dict(synth=synth, train=train, tracker=tracker, floor=floor, eval=ev, bench=bench)
 
@@ -104,7 +104,7 @@ def _fake_runners(calls):
 @pytest.fixture
 def fake(monkeypatch):
     calls = []
-    monkeypatch.setattr(R, 'RUNNERS', _fake_runners(calls))
+    monkeypatch.setattr(P, 'RUNNERS', _fake_runners(calls))
     return calls
 
 
@@ -152,16 +152,16 @@ def test_half_trained_run_resumes_from_checkpoint(tmp_path, monkeypatch):
                         seen.append((cfg.preset, cfg.seed, cfg.decoder_from, cfg.static_iters, resume)))
     ctx = Context(tmp_path, tmp_path / 'synth', 'lesson', train_overrides=dict(static_iters=1, main_iters=2))
     by = _by(plan_runs(tmp_path, (4,)))
-    R._train(by['seed4/trick12'], ctx)
+    P._train(by['seed4/trick12'], ctx)
     (tmp_path / 'runs' / 'seed4' / 'trick12').mkdir(parents=True)
     (tmp_path / 'runs' / 'seed4' / 'trick12' / T.CHECKPOINT).write_bytes(b'x')
-    R._train(by['seed4/trick12'], ctx)
+    P._train(by['seed4/trick12'], ctx)
     donor = str(tmp_path / 'runs' / 'seed4' / 'trick1')
     assert seen == [('trick12', 4, donor, 1, False), ('trick12', 4, donor, 1, True)]
 
 
 def test_a_step_that_writes_nothing_fails(tmp_path, fake, monkeypatch):
-    monkeypatch.setitem(R.RUNNERS, 'tracker', lambda s, ctx: None)
+    monkeypatch.setitem(P.RUNNERS, 'tracker', lambda s, ctx: None)
     with pytest.raises(RuntimeError, match='tracker'): reproduce('lesson', out=tmp_path / 'r', progress=False)
     # what finished before stays finished
     assert (tmp_path / 'r' / 'runs' / 'seed0' / 'trick12' / 'summary.json').exists()
@@ -376,7 +376,7 @@ def test_make_reference_table1_script(tmp_path, monkeypatch, fake):
     _shipped_dir(tmp_path, monkeypatch)
     monkeypatch.setattr(R, 'RESULTS_DIR', tmp_path / 'results')
     work = tmp_path / 'w'
-    R._write_json(work / 'timings-A.json', {'seed1/iou': 5.0})          # a step another process ran (the fake plan reruns it)
+    P._write_json(work / 'timings-A.json', {'seed1/iou': 5.0})          # a step another process ran (the fake plan reruns it)
     assert script.main(['--work', str(work), '--seeds', '0', '1']) == 0
     res = json.loads((tmp_path / 'results' / 'reference-table1.json').read_text())
     assert res['seeds'] == [0, 1] and res['tables'] == [1] and set(res['reused']) == {'seed0/baseline', 'seed0/trick1', 'seed0/trick12'}

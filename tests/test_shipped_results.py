@@ -2,7 +2,8 @@
 import json
 import numpy as np
 import pytest
-from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, eval_key, reference_results, shipped_results, delta_table, table1_markdown
+from trickvos.planner import eval_key
+from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, reference_results, shipped_results, delta_table, table1_markdown
 from trickvos.model import WEIGHTS_DIR
 from trickvos.data import file_sha256 as _sha256
 

@@ -7,20 +7,18 @@ Docs: https://trickvos.github.io/trickvos/ablation.html.md"""
 
 # %% ../nbs/12_ablation.ipynb #216eea2d
 from __future__ import annotations
-import json, math, time
-from dataclasses import dataclass, field
+import json, math
 from pathlib import Path
 import numpy as np
-from tqdm.auto import tqdm
 from .paper import METRICS, paper_rows
 from .training import SCALES
+from .planner import SPLITS, Step, eval_key, Context, run_plan, run_dir, _write_json    # 21_run_planner
 
 # %% auto #0
-__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'SPLITS', 'DONE_FILE', 'REPRODUCE_SCALES', 'RUNNERS', 'TRICK_STEPS', 'RESULTS_DIR',
-           'Step', 'eval_key', 'table_rows', 'plan_runs', 'plan_table', 'score_splits', 'Context', 'run_dir',
-           'step_cost', 'run_plan', 'result_entries', 'table1_row', 'training_curves', 'per_object', 'collect',
-           'table1_markdown', 'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta', 'delta_table',
-           'trick_table', 'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
+__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'REPRODUCE_SCALES', 'TRICK_STEPS', 'RESULTS_DIR', 'table_rows', 'plan_runs',
+           'plan_table', 'result_entries', 'table1_row', 'training_curves', 'per_object', 'collect', 'table1_markdown',
+           'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta', 'delta_table', 'trick_table',
+           'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -29,29 +27,8 @@ TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU
                ('+ TrickVOS (CV)', 'trick12', 'cv'), ('+ TrickVOS (PT)', 'trick12', 'pt')]
 TABLE2_ROWS = [('Baseline', 'baseline', None), ('Baseline + TrickVOS (CV)', 'trick12', 'cv'),
                ('Baseline + TrickVOS (PT)', 'trick12', 'pt'), ('STCN', 'stcn', None)]
-SPLITS = ('val', 'val_seen', 'val_unseen')     # synthetic val, and its seen / unseen texture families
 
 # %% ../nbs/12_ablation.ipynb #c0824ba7
-DONE_FILE = {'synth': 'meta.json', 'train': 'summary.json', 'tracker': 'parametric_tracker.safetensors',
-             'floor': 'scores.json', 'eval': 'scores.json', 'bench': 'bench.json'}
-
-@dataclass
-class Step:
-    "One unit of the reproduction: `kind` in DONE_FILE, output folder `out`, the steps it `needs` (by name)."
-    kind: str
-    name: str
-    out: Path
-    seed: int | None = None
-    preset: str | None = None
-    tracker: str | None = None
-    needs: tuple = ()
-    @property
-    def done(self): return (Path(self.out) / DONE_FILE[self.kind]).exists()
-
-def eval_key(preset, tracker=None):
-    "Folder name of the evaluation of `preset` with `tracker` ('baseline', 'trick12+pt', ...)."
-    return preset if tracker is None else f'{preset}+{tracker}'
-
 def table_rows(tables=(1, 2)):
     "The (row, preset, tracker) triples of `tables` (1: the ablation, 2: the comparison), Table 1's first."
     if not tables or not set(tables) <= {1, 2}: raise ValueError(f'tables must be 1, 2 or both, got {tables}')
@@ -99,126 +76,6 @@ def plan_table(steps, tables=(1, 2)):
 
 # %% ../nbs/12_ablation.ipynb #c5a757c5
 REPRODUCE_SCALES = tuple(n for n, s in SCALES.items() if s.synth is not None)   # the scales of `06_training` a reproduction runs at
-
-# %% ../nbs/12_ablation.ipynb #9c58109e
-def _write_json(path, obj):
-    "Write JSON atomically (a half-written file never looks finished)."
-    from trickvos.data import atomic_write
-    with atomic_write(path) as tmp: tmp.write_text(json.dumps(obj, indent=1) + '\n')
-
-def _global(scores):
-    "{'J&F', 'J', 'F'} of a DavisScores."
-    return {m: scores.global_table[f'{m}-Mean'] for m in METRICS}
-
-def score_splits(results_dir, data, splits=SPLITS, out_dir=None, year=2017):
-    "J&F, J, F of a predictions folder on each split of `splits` that `data` lists (ImageSets/<year>/<split>.txt)."
-    from trickvos.metrics import evaluate_results
-    got = {}
-    for s in splits:
-        lst = Path(data) / 'ImageSets' / str(year) / f'{s}.txt'
-        if not lst.is_file() or not lst.read_text().split(): continue
-        sub = None if out_dir is None else Path(out_dir) / s
-        got[s] = _global(evaluate_results(results_dir, data, split=s, year=year, out_dir=sub, progress=False))
-    return got
-
-# %% ../nbs/12_ablation.ipynb #95f16296
-@dataclass
-class Context:
-    "What the steps of one reproduction share."
-    out: Path
-    data: Path
-    scale: str = 'lesson'
-    device: str | None = None
-    train_overrides: dict = field(default_factory=dict)
-    synth: dict = field(default_factory=dict)
-    tracker_steps: int = 1000
-    bench_reps: int = 5
-    progress: bool = False          # inner progress bars (training, evaluation)
-
-def run_dir(ctx, seed, name): return Path(ctx.out) / 'runs' / f'seed{seed}' / name   # a preset's run, or 'tracker'
-
-def _synth(step, ctx):
-    from trickvos.synthetic import generate_benchmark
-    generate_benchmark(step.out, seed=0, progress=ctx.progress, overwrite=True, **ctx.synth)
-
-def _train(step, ctx):
-    from trickvos.training import train_config, train, DONOR_PRESETS, CHECKPOINT
-    donor = DONOR_PRESETS.get(step.preset)
-    over = {**ctx.train_overrides, 'seed': step.seed}
-    if donor: over['decoder_from'] = str(run_dir(ctx, step.seed, donor))
-    cfg = train_config(step.preset, ctx.scale, **over)
-    train(cfg, ctx.data, step.out, resume=(Path(step.out) / CHECKPOINT).exists(), device=ctx.device, progress=ctx.progress)
-
-def _tracker(step, ctx):
-    from trickvos.parametric_tracker import train_parametric_tracker
-    train_parametric_tracker(ctx.data, step.out, steps=ctx.tracker_steps, seed=step.seed, progress=ctx.progress)
-
-def _floor(step, ctx):
-    from trickvos.metrics import copy_first_frame
-    copy_first_frame(ctx.data, 'val', Path(step.out) / 'pred')
-    _write_json(Path(step.out) / 'scores.json', {'scores': score_splits(Path(step.out) / 'pred', ctx.data, out_dir=step.out)})
-
-def _eval(step, ctx):
-    from trickvos.evaluation import evaluate_model
-    from trickvos.parametric_tracker import make_tracker
-    tracker = step.tracker
-    if tracker == 'pt': tracker = make_tracker('pt', model=run_dir(ctx, step.seed, 'tracker'))
-    res = evaluate_model(run_dir(ctx, step.seed, step.preset), ctx.data, 'val', out_dir=Path(step.out) / 'pred',
-                         device=ctx.device, tracker=tracker, progress=ctx.progress)
-    scores = {'val': _global(res['scores']), **score_splits(Path(step.out) / 'pred', ctx.data, SPLITS[1:], step.out)}
-    _write_json(Path(step.out) / 'scores.json', dict(scores=scores, fps=res['fps'], frames=res['frames'],
-                                                     model_seconds=res['seconds'], tracker=step.tracker))
-
-def _bench(step, ctx):
-    from trickvos.speed import benchmark
-    from trickvos.model import read_model_metadata, MODEL_FILE
-    from trickvos.data import load_davis
-    run = run_dir(ctx, step.seed, step.preset)
-    v = load_davis(ctx.data, split='val')[0]
-    rows = benchmark((read_model_metadata(run)['config']['name'],), objects=(len(v.object_ids),), size=v.frame(0).shape[:2],
-                     device=ctx.device or 'cpu', paths=('eager',), warmup=2, reps=ctx.bench_reps, progress=False,
-                     checkpoint=run / MODEL_FILE, threads=1)
-    _write_json(Path(step.out) / 'bench.json', {'rows': rows})
-
-RUNNERS = {'synth': _synth, 'train': _train, 'tracker': _tracker, 'floor': _floor, 'eval': _eval, 'bench': _bench}
-
-# %% ../nbs/12_ablation.ipynb #d491c6e2
-def step_cost(step, ctx):
-    "A rough cost of `step` in CPU seconds (only the ratios matter: the progress bar's ETA rescales them)."
-    import inspect
-    from trickvos.training import train_config
-    from trickvos.synthetic import generate_benchmark
-    syn = {**{k: p.default for k, p in inspect.signature(generate_benchmark).parameters.items()}, **ctx.synth}   # its own defaults
-    px = syn['size'][0] * syn['size'][1] / (128 * 224)
-    big = 1.5 if step.preset == 'stcn' else 1.0
-    if step.kind == 'synth': return 0.02 * (syn['n_train'] + syn['n_val']) * syn['frames'] * px
-    if step.kind == 'train':
-        c = train_config('baseline', ctx.scale, **ctx.train_overrides)
-        return 0.5 * c.total_iters * c.batch_size / 4 * c.crop[0] * c.crop[1] / 96 ** 2 * big
-    if step.kind == 'tracker': return 0.003 * ctx.tracker_steps
-    if step.kind in ('eval', 'floor'): return 0.1 * syn['n_val'] * syn['frames'] * px * (big if step.kind == 'eval' else 0.5)
-    return 0.2 * ctx.bench_reps * px * big
-
-def run_plan(steps, ctx, progress=True, timings=None):
-    "Run the unfinished steps in order; each one's seconds go into `timings` (saved to ctx.out/timings.json as it goes)."
-    timings = {} if timings is None else timings
-    todo = [s for s in steps if not s.done]
-    cost = {s.name: step_cost(s, ctx) for s in steps}
-    bar = tqdm(total=sum(cost.values()), initial=sum(cost[s.name] for s in steps if s.done), unit='est.s',
-               disable=not progress, desc='reproduce', bar_format='{l_bar}{bar}| {n:.0f}/{total:.0f} est. s [{elapsed}<{remaining}]')
-    by = {s.name: s for s in steps}
-    for i, s in enumerate(todo):
-        missing = [n for n in s.needs if n in by and not by[n].done]
-        if missing: raise RuntimeError(f'step {s.name} needs {missing}, which did not finish')
-        bar.set_description(f'{s.kind} {s.name} ({i + 1}/{len(todo)})')
-        t0 = time.perf_counter()
-        RUNNERS[s.kind](s, ctx)
-        if not s.done: raise RuntimeError(f'step {s.name} ran but wrote no {DONE_FILE[s.kind]} in {s.out}')
-        timings[s.name] = round(timings.get(s.name, 0) + time.perf_counter() - t0, 2)
-        _write_json(Path(ctx.out) / 'timings.json', timings)
-        bar.update(cost[s.name])
-    bar.close()
-    return timings
 
 # %% ../nbs/12_ablation.ipynb #6f270162
 def _read(path): return json.loads(Path(path).read_text())
