@@ -27,7 +27,8 @@ class ConvBNReLU(nn.Sequential):
 
 # %% ../nbs/03_backbone.ipynb #faefec13
 class InvertedResidual(nn.Module):
-    "MobileNetV2 block: [1x1 expand, ReLU6] -> 3x3 depthwise, ReLU6 -> 1x1 linear bottleneck; + x if stride 1, cin==cout."
+    """MobileNetV2 block: [1x1 expand, ReLU6] -> 3x3 depthwise, ReLU6 -> 1x1 linear bottleneck; + x if stride 1,
+    cin==cout."""
     def __init__(self, cin, cout, stride, expand_ratio):
         super().__init__()
         if stride not in (1, 2): raise ValueError(f'stride must be 1 or 2, got {stride}')
@@ -68,7 +69,8 @@ class MobileNetV2Encoder(nn.Module):
     def __init__(self, in_channels=3, rgb=None):
         super().__init__()
         self.in_channels = in_channels
-        self.rgb = in_channels >= 3 if rgb is None else rgb   # are input channels 0..2 an RGB image? (see `adapt_input_conv`)
+        # are input channels 0..2 an RGB image? (see `adapt_input_conv`)
+        self.rgb = in_channels >= 3 if rgb is None else rgb
         self.features = nn.Sequential(*mobilenet_v2_features(in_channels, TAPS[16][1]))
         for m in self.modules():
             if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out')

@@ -16,7 +16,8 @@ from pathlib import Path
 def parse_size(text:str) -> tuple[int, int]:
     "Parse an image size written `HxW` into `(H, W)`."
     try: h, w = (int(v) for v in text.lower().split('x'))
-    except ValueError: raise argparse.ArgumentTypeError(f"size must look like HxW (e.g. 240x432), got {text!r}") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like HxW (e.g. 240x432), got {text!r}") from None
     if h <= 0 or w <= 0: raise argparse.ArgumentTypeError(f"size must be positive, got {text!r}")
     return h, w
 
@@ -79,7 +80,9 @@ def _add_synth(sub):
     p.add_argument('--frames', type=int, default=s.DEFAULT_FRAMES, help='frames per video (default %(default)s)')
     p.add_argument('--size', type=parse_size, default=s.DEFAULT_SIZE, help='frame size HxW (default %(default)s)')
     p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
-    p.add_argument('--texture-dir', type=Path, default=None, help='optional folder of natural images used as extra textures')
+    p.add_argument(
+        '--texture-dir', type=Path, default=None, help='optional folder of natural images used as extra textures'
+    )
     p.add_argument('--motion', default=s.DEFAULT_MOTION, choices=list(s.MOTIONS),
                    help="'davis': calibrated against DAVIS 2016 (default); 'fast': the first benchmark (reference models)")
     p.add_argument('--overwrite', action='store_true', help='replace the contents of a non-empty --out')
@@ -98,10 +101,14 @@ def _add_score(sub):
     p = sub.add_parser('score', help='score a results folder with the DAVIS J&F evaluation',
                        description='Score DAVIS-style palette PNGs against a DAVIS-layout ground truth.')
     p.add_argument('--results', type=Path, required=True, help='folder with <sequence>/<frame>.png predictions')
-    p.add_argument('--davis', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
+    p.add_argument(
+        '--davis', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)'
+    )
     p.add_argument('--set', default='val', help='ImageSets split to score (default %(default)s)')
     _year_arg(p)
-    p.add_argument('--out', type=Path, default=None, help='where to write the CSV/JSON tables (default: the results folder)')
+    p.add_argument(
+        '--out', type=Path, default=None, help='where to write the CSV/JSON tables (default: the results folder)'
+    )
     p.set_defaults(func=score)
 
 # %% ../nbs/15_cli.ipynb #9edb9c18
@@ -113,7 +120,8 @@ def _row(name, g, fps=None):
             + (f" {fps:7.1f}" if fps is not None else ''))
 
 def demo_picture(data, pred_dir, scores, path, split='val', n_videos=3, n_frames=4):
-    "A grid of val videos (rows: the 25th, 50th and 75th percentile of J&F) x frames, predicted masks overlaid; saved to `path`."
+    """A grid of val videos (rows: the 25th, 50th and 75th percentile of J&F) x frames, predicted masks overlaid; saved
+    to `path`."""
     import numpy as np
     import matplotlib; matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -133,7 +141,8 @@ def demo_picture(data, pred_dir, scores, path, split='val', n_videos=3, n_frames
     return path
 
 def demo(args):
-    "Synthetic benchmark -> the copy-first-frame floor and the shipped showcase models on it: a summary, tables in files, a picture."
+    """Synthetic benchmark -> the copy-first-frame floor and the shipped showcase models on it: a summary, tables in
+    files, a picture."""
     from trickvos import synthetic
     from trickvos.metrics import copy_first_frame, evaluate_results, format_tables
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +153,9 @@ def demo(args):
             t0 = time.perf_counter()
             synthetic.generate_benchmark(data, seed=args.seed, progress=False)
             print(f"synthetic benchmark written to {data} in {time.perf_counter()-t0:.1f} s")
-    floor = evaluate_results(copy_first_frame(data, args.set, out/'copy_first_frame'), data, split=args.set, progress=False)
+    floor = evaluate_results(
+        copy_first_frame(data, args.set, out / 'copy_first_frame'), data, split=args.set, progress=False
+    )
     (out/'copy_first_frame'/'tables.txt').write_text(format_tables(floor) + '\n')
     rows = [_row('copy-first-frame floor', floor.global_table)]
     if not args.no_model:
@@ -171,13 +182,17 @@ def demo(args):
                 f"calibrated synthetic val with photographs {res['synthetic val']['J&F']:.3f} (floor {fl['synthetic val']['J&F']:.3f})")
         if 'DAVIS 2016 sample' in res:
             d, df = res['DAVIS 2016 sample']['held-out'], fl['DAVIS 2016 sample']['held-out']
-            line += f", DAVIS 2016 held-out sequences {d['J&F']:.3f} (floor {df['J&F']:.3f}, J-Recall {d['J_recall']:.2f})"
+            line += (
+                f", DAVIS 2016 held-out sequences {d['J&F']:.3f} (floor {df['J&F']:.3f}, J-Recall {d['J_recall']:.2f})"
+            )
         print(line)
     from trickvos.reproduce import reference_results, table1_markdown
     try: shipped = reference_results()
     except FileNotFoundError: return floor
     (out/'table1-reference.md').write_text(table1_markdown(shipped) + '\n')
-    print(f"\nthe paper's Table 1 beside ours at the reference scale (on the first benchmark): {out/'table1-reference.md'}")
+    print(
+        f"\nthe paper's Table 1 beside ours at the reference scale (on the first benchmark): {out/'table1-reference.md'}"
+    )
     return floor
 
 def _add_demo(sub):
@@ -194,8 +209,12 @@ def _add_demo(sub):
 # %% ../nbs/15_cli.ipynb #a5aca4f6
 def _add_train(sub, help):
     from trickvos.training import SCALES, TRAIN_PRESETS, train_command
-    p = sub.add_parser('train', help=help, description='Train a VOS model on a DAVIS-layout (or YouTube-VOS-layout) training split.')
-    p.add_argument('--preset', default='baseline', choices=list(TRAIN_PRESETS), help='network + loss (default %(default)s)')
+    p = sub.add_parser(
+        'train', help=help, description='Train a VOS model on a DAVIS-layout (or YouTube-VOS-layout) training split.'
+    )
+    p.add_argument(
+        '--preset', default='baseline', choices=list(TRAIN_PRESETS), help='network + loss (default %(default)s)'
+    )
     p.add_argument('--data', type=Path, required=True, help='dataset folder (e.g. made by `trickvos synth`)')
     p.add_argument('--scale', default='lesson', choices=list(SCALES), help='run size (default %(default)s)')
     p.add_argument('--out', type=Path, required=True, help='run folder')
@@ -203,8 +222,12 @@ def _add_train(sub, help):
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--decoder-from', metavar='RUN_DIR', help="Trick 2: initialise the decoder from a finished run's model "
                    '(needed by --preset trick2 / trick12)')
-    p.add_argument('--model-from', metavar='RUN_DIR', help='control experiment: initialise the whole network from a run')
-    p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help='override the iterations of stage 0 and 2')
+    p.add_argument(
+        '--model-from', metavar='RUN_DIR', help='control experiment: initialise the whole network from a run'
+    )
+    p.add_argument(
+        '--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help='override the iterations of stage 0 and 2'
+    )
     p.add_argument('--batch-size', type=int, help='override the batch size (per process)')
     p.add_argument('--workers', type=int, help='DataLoader worker processes')
     _device_arg(p)
@@ -213,26 +236,36 @@ def _add_train(sub, help):
 
 def _add_eval(sub, help):
     from trickvos.evaluation import eval_command
-    p = sub.add_parser('eval', help=help, description='Segment every video of a split from its first mask, score J&F, measure FPS.')
+    p = sub.add_parser(
+        'eval', help=help, description='Segment every video of a split from its first mask, score J&F, measure FPS.'
+    )
     p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
-    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
+    p.add_argument(
+        '--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)'
+    )
     p.add_argument('--split', default='val', help='ImageSets split (default %(default)s)')
     _year_arg(p)
-    p.add_argument('--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)')
+    p.add_argument(
+        '--out', type=Path, default=None, help='folder for predictions and tables (default: a new temporary folder)'
+    )
     p.add_argument('--sequences', nargs='+', default=None, help='evaluate only these sequences')
     _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p); _quiet_arg(p)
     p.set_defaults(func=eval_command)
 
 def _add_segment(sub, help):
     from trickvos.processors import segment_command
-    p = sub.add_parser('segment', help=help, description='Propagate a first-frame mask through a video (frame folder or video file).')
+    p = sub.add_parser(
+        'segment', help=help, description='Propagate a first-frame mask through a video (frame folder or video file).'
+    )
     p.add_argument('--checkpoint', type=Path, required=True, help='model file (.safetensors) or training run folder')
     p.add_argument('--video', type=Path, required=True, help='folder of jpg/png frames, or a video file (mp4, ...)')
     p.add_argument('--mask', type=Path, required=True, help="first frame's mask: palette PNG (ids) or grayscale 0/255")
     p.add_argument('--out', type=Path, required=True, help='folder for the palette PNGs (one per frame)')
     p.add_argument('--overlay', type=Path, default=None, help='also write an mp4 with the masks overlaid')
     p.add_argument('--fps', type=float, default=24, help='frame rate of the overlay video (default %(default)s)')
-    p.add_argument('--overwrite', action='store_true', help="replace the PNGs already in --out and an existing --overlay")
+    p.add_argument(
+        '--overwrite', action='store_true', help="replace the PNGs already in --out and an existing --overlay"
+    )
     _device_arg(p); _tracker_arg(p); _short_side_arg(p); _optimise_arg(p); _quiet_arg(p)
     p.set_defaults(func=segment_command)
 
@@ -243,13 +276,32 @@ def _add_bench(sub, help):
                        'each preset, object count and path; print a table and write JSON.')
     _device_arg(p)
     p.add_argument('--objects', type=int, nargs='+', default=[1, 3], help='object counts (default 1 3)')
-    p.add_argument('--size', type=parse_size, default=(480, 864), help='frame size HxW, padded to multiples of 16 (default 480x864)')
-    p.add_argument('--presets', nargs='+', default=['baseline', 'stcn'], choices=list(PRESETS), help='model presets (default baseline stcn)')
-    p.add_argument('--paths', nargs='+', default=['eager', 'optimised'], choices=list(PATHS), help='paths (default eager optimised)')
+    p.add_argument(
+        '--size',
+        type=parse_size,
+        default=(480, 864),
+        help='frame size HxW, padded to multiples of 16 (default 480x864)',
+    )
+    p.add_argument(
+        '--presets',
+        nargs='+',
+        default=['baseline', 'stcn'],
+        choices=list(PRESETS),
+        help='model presets (default baseline stcn)',
+    )
+    p.add_argument(
+        '--paths',
+        nargs='+',
+        default=['eager', 'optimised'],
+        choices=list(PATHS),
+        help='paths (default eager optimised)',
+    )
     p.add_argument('--reps', type=int, default=20, help='timed steps per configuration (default %(default)s)')
     p.add_argument('--warmup', type=int, default=3, help='untimed steps first (default %(default)s)')
     p.add_argument('--memory', type=int, default=2, help='memory frames for every preset (default %(default)s)')
-    p.add_argument('--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset')
+    p.add_argument(
+        '--checkpoint', type=Path, default=None, help='a saved model: time its trained weights for its preset'
+    )
     p.add_argument('--threads', type=int, default=None, help="CPU threads (default: PyTorch's choice)")
     _tracker_arg(p, many=True)
     p.add_argument('--out', type=Path, default=Path('bench.json'), help='JSON file for the rows (default %(default)s)')
@@ -264,7 +316,12 @@ def _add_export(sub, help):
     p.add_argument('--out', type=Path, required=True, help='folder for the graphs and manifest.json')
     p.add_argument('--int8', type=Path, default=None, metavar='DATA', help="also write OUT-int8: int8 encoders calibrated on "
                    "frames of this DAVIS-layout folder's val split")
-    p.add_argument('--calibration-frames', type=int, default=32, help='frames to calibrate the int8 encoders on (default %(default)s)')
+    p.add_argument(
+        '--calibration-frames',
+        type=int,
+        default=32,
+        help='frames to calibrate the int8 encoders on (default %(default)s)',
+    )
     p.add_argument('--overwrite', action='store_true', help='replace an existing export in --out (and OUT-int8)')
     _quiet_arg(p)
     p.set_defaults(func=export_command)
@@ -273,12 +330,18 @@ def _add_train_tracker(sub, help):
     from trickvos.parametric_tracker import TRACKER_FILE, train_tracker
     p = sub.add_parser('train-tracker', help=help, description='Train the parametric tracker (5-layer GeLU MLP) on boxes of '
                        'ground-truth masks of a DAVIS-layout split, with the asymmetric penalty.')
-    p.add_argument('--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)')
-    p.add_argument('--out', type=Path, required=True, help=f'run folder; the checkpoint is written to OUT/{TRACKER_FILE}')
+    p.add_argument(
+        '--data', type=Path, required=True, help='DAVIS-layout dataset root (JPEGImages, Annotations, ImageSets)'
+    )
+    p.add_argument(
+        '--out', type=Path, required=True, help=f'run folder; the checkpoint is written to OUT/{TRACKER_FILE}'
+    )
     p.add_argument('--split', default='train', help='ImageSets split to train on (default %(default)s)')
     _year_arg(p)
     p.add_argument('--steps', type=int, default=3000, help='optimiser steps (default %(default)s)')
-    p.add_argument('--asym', type=float, default=4.0, help='loss weight of box edges that cut the object (default %(default)s)')
+    p.add_argument(
+        '--asym', type=float, default=4.0, help='loss weight of box edges that cut the object (default %(default)s)'
+    )
     p.add_argument('--seed', type=int, default=0, help='random seed (default %(default)s)')
     _quiet_arg(p)
     p.set_defaults(func=train_tracker)
@@ -288,9 +351,16 @@ def _add_reproduce(sub, help):
     p = sub.add_parser('reproduce', help=help, description='Train, evaluate and tabulate Tables 1 and 2 on the synthetic '
                        'benchmark; an interrupted run resumes where it stopped.')
     p.add_argument('--scale', default='lesson', choices=list(REPRODUCE_SCALES), help='run sizes (default %(default)s)')
-    p.add_argument('--data', type=Path, default=None, help='DAVIS-layout dataset (default: generate the synthetic one in OUT/synth)')
+    p.add_argument(
+        '--data',
+        type=Path,
+        default=None,
+        help='DAVIS-layout dataset (default: generate the synthetic one in OUT/synth)',
+    )
     p.add_argument('--out', type=Path, default=Path('reproduce'), help='output folder (default %(default)s)')
-    p.add_argument('--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 at lesson, 0 1 at reference)')
+    p.add_argument(
+        '--seeds', type=int, nargs='+', default=None, help='training seeds (default: 0 at lesson, 0 1 at reference)'
+    )
     _device_arg(p)
     p.add_argument('--iters', type=int, nargs=2, metavar=('STATIC', 'MAIN'), help="override every run's iterations")
     p.add_argument('--tables', type=int, nargs='+', choices=(1, 2), default=[1, 2],
@@ -334,7 +404,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command is None: parser.print_help(); return 2
     try: rc = args.func(args)
-    except (ValueError, OSError) as e:                     # bad input, missing/existing files, a folder that is a file ...
+    # bad input, missing/existing files, a folder that is a file ...
+    except (ValueError, OSError) as e:
         print(f"trickvos {args.command}: error: {e}", file=sys.stderr)
         return 1
     return rc if isinstance(rc, int) else 0

@@ -46,7 +46,8 @@ def _open_image(path, load=True):
     try:
         im = Image.open(path)
         if load: im.load()
-    except UnidentifiedImageError: raise VOSDataError(path, 'unreadable image (not an image file PIL can identify)') from None
+    except UnidentifiedImageError:
+        raise VOSDataError(path, 'unreadable image (not an image file PIL can identify)') from None
     except (OSError, SyntaxError, ValueError) as e: raise VOSDataError(path, f'unreadable image ({e})') from None
     return im
 
@@ -60,7 +61,8 @@ def read_label_png(path, binary=None):
         if binary is not False:
             used = np.flatnonzero(np.bincount(labels.ravel(), minlength=256))
             if set(used) <= {0, 255}: labels = labels // 255        # DAVIS 2016: 0 = background, 255 = object
-            elif not set(used) <= {0, 1}:                           # 0/1 masks (which DAVIS's evaluation also reads) pass
+            # 0/1 masks (which DAVIS's evaluation also reads) pass
+            elif not set(used) <= {0, 1}:
                 raise VOSDataError(path, f'grayscale mask has values {[int(v) for v in used if v][:5]}; a binary mask is '
                                    '0/255 (DAVIS 2016) or 0/1, and more objects need a palette PNG')
     else: raise VOSDataError(path, f"mask is a {im.mode!r} image; expected a palette ('P') or grayscale ('L') PNG")
@@ -107,12 +109,15 @@ class Video:
         self.frame_paths = [Path(p) for p in frame_paths]
         where = self.frame_paths[0].parent if self.frame_paths else Path(name)
         if len(self.frame_paths) < min_frames:
-            raise VOSDataError(where, f'video {name!r} has {len(self.frame_paths)} frame(s); at least {min_frames} needed')
+            raise VOSDataError(
+                where, f'video {name!r} has {len(self.frame_paths)} frame(s); at least {min_frames} needed'
+            )
         for p in self.frame_paths:
             if not p.is_file(): raise VOSDataError(p, 'frame file not found')
         self.frame_names = [p.stem for p in self.frame_paths]
         idx = {s: i for i, s in enumerate(self.frame_names)}
-        if len(idx) != len(self.frame_names): raise VOSDataError(where, 'two frame files share a name (e.g. .jpg and .png)')
+        if len(idx) != len(self.frame_names):
+            raise VOSDataError(where, 'two frame files share a name (e.g. .jpg and .png)')
         pairs = mask_paths.items() if isinstance(mask_paths, dict) else enumerate(mask_paths or [])
         self.mask_paths = {}
         for i, p in pairs:
@@ -127,7 +132,8 @@ class Video:
         self.annotated = sorted(self.mask_paths)
         if not self.annotated: raise VOSDataError(where, f'video {name!r} has no annotated frame')
         if object_ids is not None: self.object_ids = sorted(int(o) for o in object_ids)
-        if object_first_frame is not None: self.object_first_frame = {int(k): int(v) for k, v in object_first_frame.items()}
+        if object_first_frame is not None:
+            self.object_first_frame = {int(k): int(v) for k, v in object_first_frame.items()}
 
     def __len__(self): return len(self.frame_paths)
     def __repr__(self): return f'Video({self.name!r}, {len(self)} frames, {len(self.annotated)} annotated)'
@@ -141,7 +147,8 @@ class Video:
         "Frame `i` as uint8 (H,W,3) RGB."
         p = self.frame_paths[i]
         f = np.array(_open_image(p).convert('RGB'))
-        if f.shape[:2] != self.size: raise VOSDataError(p, f'frame size {f.shape[:2]} differs from the first frame {self.size}')
+        if f.shape[:2] != self.size:
+            raise VOSDataError(p, f'frame size {f.shape[:2]} differs from the first frame {self.size}')
         return f
 
     def _read_mask(self, i):
@@ -213,11 +220,14 @@ def check_sequence_name(name, source=None):
     return name
 
 def _read_sequence_list(path):
-    "Sequence names from an ImageSets txt: one name a line (spaces kept), or DAVIS 2016's '/JPEGImages/480p/<seq>/00000.jpg ...' lines."
+    """Sequence names from an ImageSets txt: one name a line (spaces kept), or DAVIS 2016's
+    '/JPEGImages/480p/<seq>/00000.jpg ...' lines."""
     names = []
-    for line in Path(path).read_text(encoding='utf-8-sig').splitlines():    # -sig: a BOM from Windows editors is dropped
+    # -sig: a BOM from Windows editors is dropped
+    for line in Path(path).read_text(encoding='utf-8-sig').splitlines():
         name = line.strip()
-        if name.startswith('/'): name = Path(name.split()[0]).parent.name    # DAVIS 2016: '/JPEGImages/480p/<seq>/00000.jpg /Annotations/...'
+        # DAVIS 2016: '/JPEGImages/480p/<seq>/00000.jpg /Annotations/...'
+        if name.startswith('/'): name = Path(name.split()[0]).parent.name
         if name and name not in names: names.append(check_sequence_name(name, path))
     return names
 
@@ -247,7 +257,8 @@ def load_davis(root, year=2017, split='val', resolution='480p', sequences=None, 
     videos = []
     for s in sequences:
         fdir, adir = jpeg/s, ann/s
-        if not fdir.is_dir(): raise VOSDataError(fdir, f'sequence {s!r}' + (f' listed in {lst}' if lst else '') + ' has no frame folder')
+        if not fdir.is_dir():
+            raise VOSDataError(fdir, f'sequence {s!r}' + (f' listed in {lst}' if lst else '') + ' has no frame folder')
         if not adir.is_dir(): raise VOSDataError(adir, f'sequence {s!r} has no annotation folder')
         masks = _list_files(adir, ('.png',))
         v = Video(s, _list_files(fdir, IMAGE_EXTS), {p.stem: p for p in masks}, binary=True if int(year) == 2016 else None,
@@ -260,11 +271,15 @@ def load_davis(root, year=2017, split='val', resolution='480p', sequences=None, 
 
 # %% ../nbs/00_data.ipynb #906b126b
 def _meta_objects(path, name, entry, frame_names):
-    "Object ids and their first frame index from one video's meta.json entry (first is None when frames are not listed)."
+    """Object ids and their first frame index from one video's meta.json entry (first is None when frames are not
+    listed)."""
     try:
         objs = {int(o): d.get('frames', []) for o, d in entry['objects'].items()}
     except (KeyError, TypeError, AttributeError, ValueError) as e:
-        raise VOSDataError(path, f'bad "objects" entry for video {name!r} ({e!r}); expected {{"objects": {{"1": {{"frames": [...]}}}}}}') from None
+        raise VOSDataError(
+            path,
+            f'bad "objects" entry for video {name!r} ({e!r}); expected {{"objects": {{"1": {{"frames": [...]}}}}}}',
+        ) from None
     idx = {n: i for i, n in enumerate(frame_names)}
     first = {o: min((idx[f] for f in fr if f in idx), default=None) for o, fr in objs.items()}
     return sorted(objs), (None if None in first.values() else first)
@@ -279,7 +294,8 @@ def load_youtube_vos(root, split='valid', videos=None, min_frames=3):
     meta = {}
     if (sroot/'meta.json').is_file():
         try: meta = json.loads((sroot/'meta.json').read_text())['videos']
-        except (ValueError, KeyError) as e: raise VOSDataError(sroot/'meta.json', f'not a YouTube-VOS meta.json ({e!r})') from None
+        except (ValueError, KeyError) as e:
+            raise VOSDataError(sroot/'meta.json', f'not a YouTube-VOS meta.json ({e!r})') from None
     names = sorted(p.name for p in jpeg.iterdir() if p.is_dir()) if videos is None else list(videos)
     if not names: raise VOSDataError(jpeg, 'no videos found')
     out = []
@@ -288,7 +304,9 @@ def load_youtube_vos(root, split='valid', videos=None, min_frames=3):
         if not fdir.is_dir(): raise VOSDataError(fdir, f'video {v!r} has no frame folder')
         if not adir.is_dir(): raise VOSDataError(adir, f'video {v!r} has no annotation folder')
         frames, masks = _list_files(fdir, IMAGE_EXTS), _list_files(adir, ('.png',))
-        ids, first = _meta_objects(sroot/'meta.json', v, meta[v], [p.stem for p in frames]) if v in meta else (None, None)
+        ids, first = (
+            _meta_objects(sroot / 'meta.json', v, meta[v], [p.stem for p in frames]) if v in meta else (None, None)
+        )
         out.append(Video(v, frames, {p.stem: p for p in masks}, object_ids=ids, object_first_frame=first,
                          late_objects=True, min_frames=min_frames))
     return out
@@ -320,7 +338,9 @@ def show_frames(frames, masks=None, titles=None, ncols=4, size=2.5, alpha=0.5):
 
 def show_video(video, idxs=None, n=4, **kw):
     "Draw `n` evenly spaced frames of a `Video` (or frames `idxs`) with their masks."
-    idxs = np.linspace(0, len(video) - 1, min(n, len(video))).round().astype(int).tolist() if idxs is None else list(idxs)
+    idxs = (
+        np.linspace(0, len(video) - 1, min(n, len(video))).round().astype(int).tolist() if idxs is None else list(idxs)
+    )
     return show_frames([video.frame(i) for i in idxs], [video.mask(i) for i in idxs],
                        [f'{video.name} {video.frame_names[i]}' for i in idxs], **kw)
 
@@ -336,7 +356,9 @@ def write_predictions(out_dir, name, labels, frame_names=None):
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write predictions inside the dataset folder {ds}')
     check_sequence_name(name, out_dir)
     labels = list(labels)
-    names = [f'{i:05d}' for i in range(len(labels))] if frame_names is None else [Path(str(n)).stem for n in frame_names]
+    names = (
+        [f'{i:05d}' for i in range(len(labels))] if frame_names is None else [Path(str(n)).stem for n in frame_names]
+    )
     if len(names) != len(labels): raise ValueError(f'{len(labels)} label maps but {len(names)} frame names')
     folder = Path(out_dir)/name
     for n, l in zip(names, labels): write_label_png(folder/f'{n}.png', l)

@@ -48,7 +48,8 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
                    scales=None, ensemble=(), top_k=None):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
     checkpoint = None
-    if isinstance(model, (str, os.PathLike)):                  # a model file, run folder, or (backend onnx) export folder
+    # a model file, run folder, or (backend onnx) export folder
+    if isinstance(model, (str, os.PathLike)):
         checkpoint, model = str(model), model if backend == 'onnx' else load_model(model, resolve_device(device))
     videos = load_davis(data_root, year=year, split=split, sequences=sequences)
     out_dir = Path(tempfile.mkdtemp(prefix='trickvos-eval-') if out_dir is None else out_dir)
@@ -60,7 +61,9 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
     core.stats.update(frames=0, seconds=0.0)
     for v in tqdm(videos, desc=f'segmenting {split}', unit='video', disable=not progress):
         frames = v.read_frames()                                                # disk I/O: not timed
-        write_predictions(out_dir, v.name, propagate(core, frames, v.first_mask(), short_side=short_side), v.frame_names)
+        write_predictions(
+            out_dir, v.name, propagate(core, frames, v.first_mask(), short_side=short_side), v.frame_names
+        )
     if sequences is None: scores = evaluate_results(out_dir, data_root, split, year, progress=progress)
     else:
         with tempfile.TemporaryDirectory() as view:
@@ -88,7 +91,8 @@ def object_scores(gt, pred, object_ids=None):
 def object_story(info, obj):
     "What happens to object `obj` of a synthetic video (its `info` facts), in words."
     o = next((o for o in info['objects'] if o['id'] == obj), None)
-    if o is None: raise KeyError(f"object {obj} is not in {info.get('name')} (objects {[o['id'] for o in info['objects']]})")
+    if o is None:
+        raise KeyError(f"object {obj} is not in {info.get('name')} (objects {[o['id'] for o in info['objects']]})")
     words = {'orbit': 'circles (turns all the time)', 'cross': 'crosses the frame', 'leave': 'heads for the border'}
     out = [words.get(o['path'], o['path'])]
     _at = lambda f: f'frame {f[0]}' if len(f) == 1 else f'frames {f[0]}-{f[-1]}'
@@ -96,18 +100,23 @@ def object_story(info, obj):
                                      + (', comes back' if o['reenters'] else ', never comes back'))
     if o['fully_occluded']: out.append(f"fully hidden at {len(o['fully_occluded'])} frame(s)")
     for d in info.get('distractors', []):
-        if d['imitates'] == obj: out.append(f"a look-alike comes within {d['closest_distance']:.0f} px at frame {d['closest_frame']}")
+        if d['imitates'] == obj:
+            out.append(f"a look-alike comes within {d['closest_distance']:.0f} px at frame {d['closest_frame']}")
     return '; '.join(out)
 
 def tracker_effect(model, videos, trackers=('none', 'cv', 'pt'), device='cpu', progress=True):
-    "Segment synthetic videos with each tracker -> (rows: video, object, story, J&F per tracker; {video: {tracker: labels}})."
+    """Segment synthetic videos with each tracker -> (rows: video, object, story, J&F per tracker; {video: {tracker:
+    labels}})."""
     rows, preds = [], {}
     for v in tqdm(videos, desc='videos', disable=not progress):
         gt = np.asarray(v.labels)
         preds[v.name] = {t: segment_video(model, list(v.frames), gt[0], device, make_tracker(t)) for t in trackers}
         sc = {t: object_scores(gt, p) for t, p in preds[v.name].items()}
         ids = list(sc[trackers[0]])                                # 1..max of the first frame, as the protocol counts
-        rows += [{'video': v.name, 'object': o, 'story': object_story(v.info, o), **{t: sc[t][o] for t in trackers}} for o in ids]
+        rows += [
+            {'video': v.name, 'object': o, 'story': object_story(v.info, o), **{t: sc[t][o] for t in trackers}}
+            for o in ids
+        ]
     return rows, preds
 
 # %% ../nbs/11_evaluation.ipynb #9ff9038c

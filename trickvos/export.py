@@ -89,7 +89,8 @@ def _quiet_export(module, args, path, names_in, names_out):
 
 @contextmanager
 def staged_folder(out):
-    "Yield a new temporary folder beside `out`; when the block ends without error it replaces `out` whole (else it is removed)."
+    """Yield a new temporary folder beside `out`; when the block ends without error it replaces `out` whole (else it is
+    removed)."""
     out = Path(out)
     tmp = Path(tempfile.mkdtemp(prefix=f'.{out.name}-', dir=out.parent if out.parent.exists() else None))
     try:
@@ -99,22 +100,27 @@ def staged_folder(out):
     finally: shutil.rmtree(tmp, ignore_errors=True)
 
 def export_model(model, out, overwrite=False, progress=True):
-    "Write `model` (a `VOSModel`, a model file or run folder) as four ONNX graphs + `manifest.json` into `out`; returns `out`."
+    """Write `model` (a `VOSModel`, a model file or run folder) as four ONNX graphs + `manifest.json` into `out`;
+    returns `out`."""
     from tqdm.auto import tqdm
     import copy
     out = Path(out)
-    if (out / MANIFEST).exists() and not overwrite: raise FileExistsError(f'{out} already holds an export; pass overwrite=True (--overwrite)')
+    if (out / MANIFEST).exists() and not overwrite:
+        raise FileExistsError(f'{out} already holds an export; pass overwrite=True (--overwrite)')
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not (out / MANIFEST).exists():
         raise FileExistsError(f'{out} is a file or a non-empty folder that holds no export: choose another --out')
     source = None
     if isinstance(model, (str, os.PathLike)): source, model = str(model), load_model(model)
-    if not isinstance(model, VOSModel): raise TypeError(f'export_model takes a VOSModel or a model file, got {type(model).__name__}')
+    if not isinstance(model, VOSModel):
+        raise TypeError(f'export_model takes a VOSModel or a model file, got {type(model).__name__}')
     model = copy.deepcopy(model).float().cpu().eval()           # the caller's model stays where it is
     with staged_folder(out) as tmp:
         ex, graphs = example_inputs(model), {}
         for name in tqdm(GRAPHS, desc='export', disable=not progress):
             ins = graph_inputs(name, model.config)
-            _quiet_export(_Graph(model, name).eval(), ex[name], tmp / f'{name}.onnx', ins, list(GRAPHS[name]['outputs']))
+            _quiet_export(
+                _Graph(model, name).eval(), ex[name], tmp / f'{name}.onnx', ins, list(GRAPHS[name]['outputs'])
+            )
             graphs[name] = dict(file=f'{name}.onnx', sha256=file_sha256(tmp / f'{name}.onnx'),
                                 inputs={i: GRAPHS[name]['inputs'][i] for i in ins}, outputs=GRAPHS[name]['outputs'])
         import onnx
@@ -129,22 +135,27 @@ def export_model(model, out, overwrite=False, progress=True):
 def read_manifest(path):
     "An export's manifest, with a clear error when `path` is not an export folder."
     file = Path(path) / MANIFEST
-    if not file.is_file(): raise FileNotFoundError(f'no ONNX export at {path} (expected {MANIFEST}; make one with `trickvos export`)')
+    if not file.is_file():
+        raise FileNotFoundError(f'no ONNX export at {path} (expected {MANIFEST}; make one with `trickvos export`)')
     m = json.loads(file.read_text())
-    if m.get('format') != ONNX_FORMAT: raise ValueError(f'{file}: not a trickvos ONNX export (format {m.get("format")!r})')
+    if m.get('format') != ONNX_FORMAT:
+        raise ValueError(f'{file}: not a trickvos ONNX export (format {m.get("format")!r})')
     return m
 
 # %% ../nbs/17_export.ipynb #519701cf
 def _np(x): return None if x is None else x.detach().float().cpu().numpy()
 
 class OnnxVOS(nn.Module):
-    "An exported model run by onnxruntime, with the `VOSModel` inference API (`InferenceCore` runs it as it runs a `VOSModel`)."
+    """An exported model run by onnxruntime, with the `VOSModel` inference API (`InferenceCore` runs it as it runs a
+    `VOSModel`)."""
     def __init__(self, path, threads=None, providers=('CPUExecutionProvider',)):
         "Load the export at `path` with `threads` CPU threads (default: PyTorch's `torch.get_num_threads()`)."
         super().__init__()
         import onnxruntime as ort
         self.path, self.manifest = Path(path), read_manifest(path)
-        self.config = ModelConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in self.manifest['config'].items()})
+        self.config = ModelConfig(
+            **{k: tuple(v) if isinstance(v, list) else v for k, v in self.manifest['config'].items()}
+        )
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.threads = threads or torch.get_num_threads()        # as many as PyTorch has, unless told
@@ -152,7 +163,8 @@ class OnnxVOS(nn.Module):
         self.sessions = {}
         for name, g in self.manifest['graphs'].items():
             f = self.path / g['file']
-            if file_sha256(f) != g['sha256']: raise ValueError(f'{f} does not match its manifest (sha256): re-export the model')
+            if file_sha256(f) != g['sha256']:
+                raise ValueError(f'{f} does not match its manifest (sha256): re-export the model')
             self.sessions[name] = ort.InferenceSession(str(f), opts, providers=list(providers))
         self.seconds, self.calls = Counter(), Counter()       # time in each graph (the per-graph profile)
         self.train(False)
@@ -173,13 +185,17 @@ class OnnxVOS(nn.Module):
         return tuple(torch.from_numpy(o) for o in out)
 
     def encode_key(self, frames): return self.run('key_encoder', frames)
-    def encode_value(self, masks, frames=None): return self.run('value_encoder', masks, frames if self.config.value_rgb else None)[0]
+    def encode_value(self, masks, frames=None):
+        return self.run('value_encoder', masks, frames if self.config.value_rgb else None)[0]
     def read_memory(self, mem_keys, mem_values, query_key, top_k=None):
         if top_k is not None and top_k != self.config.top_k:
-            raise ValueError(f'this export reads top_k={self.config.top_k} (fixed at export); re-export to change it, got {top_k}')
+            raise ValueError(
+                f'this export reads top_k={self.config.top_k} (fixed at export); re-export to change it, got {top_k}'
+            )
         return self.run('read_memory', mem_keys, mem_values, query_key)[0]
     def decode(self, readout, skips): return self.run('decoder', readout, *skips)[0]
-    aggregate, segment, object_logits = VOSModel.aggregate, VOSModel.segment, VOSModel.object_logits   # 04_model's frame path
+    # 04_model's frame path
+    aggregate, segment, object_logits = VOSModel.aggregate, VOSModel.segment, VOSModel.object_logits
     predict, memorise = VOSModel.predict, VOSModel.memorise
 
     def profile(self):
@@ -193,13 +209,16 @@ def cache_dir():
     return Path(os.environ.get('TRICKVOS_CACHE') or Path.home() / '.cache' / 'trickvos') / 'onnx'
 
 def onnx_model(model, threads=None):
-    "An `OnnxVOS` from an export folder, or from a `VOSModel` / model file, exported once into `cache_dir()` by its weights."
+    """An `OnnxVOS` from an export folder, or from a `VOSModel` / model file, exported once into `cache_dir()` by its
+    weights."""
     if isinstance(model, OnnxVOS): return model
     if isinstance(model, (str, os.PathLike)):
         path = Path(model)
         if (path / MANIFEST).is_file(): return OnnxVOS(path, threads)
         if path.is_dir() and not (path / 'model.safetensors').is_file():
-            raise FileNotFoundError(f'{path} is neither an ONNX export ({MANIFEST}, see `trickvos export`) nor a run folder (model.safetensors)')
+            raise FileNotFoundError(
+                f'{path} is neither an ONNX export ({MANIFEST}, see `trickvos export`) nor a run folder (model.safetensors)'
+            )
         model = load_model(path)
     if not isinstance(model, VOSModel): raise TypeError(f'cannot run a {type(model).__name__} with onnxruntime: pass a VOSModel, '
                                                         f'a model file or an export folder')
@@ -211,7 +230,8 @@ def onnx_model(model, threads=None):
 
 # %% ../nbs/17_export.ipynb #1defbe05
 def prediction_agreement(a, b):
-    "The fraction of pixels labelled alike in two folders of predictions (`a`/<video>/<frame>.png against the same files in `b`)."
+    """The fraction of pixels labelled alike in two folders of predictions (`a`/<video>/<frame>.png against the same
+    files in `b`)."""
     from trickvos.data import read_label_png
     a, b = Path(a), Path(b)
     same = total = 0
@@ -229,7 +249,10 @@ def calibration_samples(data, n_frames=16, split='val', year=2017, seed=0):
     picks = [(v, i) for v in videos for i in v.annotated]
     if not picks: raise ValueError(f'{data}: no annotated frames in the {split} split to calibrate on')
     rng = np.random.default_rng(seed)
-    return [(v.frame(i), v.mask(i)) for v, i in (picks[j] for j in sorted(rng.choice(len(picks), min(n_frames, len(picks)), replace=False)))]
+    return [
+        (v.frame(i), v.mask(i))
+        for v, i in (picks[j] for j in sorted(rng.choice(len(picks), min(n_frames, len(picks)), replace=False)))
+    ]
 
 def _encoder_feeds(samples, value_rgb):
     "Calibration inputs of the two encoders: padded frames, and each frame's object masks (at least one, maybe empty)."
@@ -254,12 +277,14 @@ def _calibration_reader(feeds):
 QUANTISED = ('key_encoder', 'value_encoder')
 
 def quantise_encoders(export, out, samples, overwrite=False):
-    "A copy of `export` whose two encoders are int8 (QDQ: per-channel int8 weights, uint8 activations calibrated on `samples`)."
+    """A copy of `export` whose two encoders are int8 (QDQ: per-channel int8 weights, uint8 activations calibrated on
+    `samples`)."""
     from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
     src, out = Path(export), Path(out)
     man = read_manifest(src)
-    if (out / MANIFEST).exists() and not overwrite: raise FileExistsError(f'{out} already holds an export; pass overwrite=True (--overwrite)')
+    if (out / MANIFEST).exists() and not overwrite:
+        raise FileExistsError(f'{out} already holds an export; pass overwrite=True (--overwrite)')
     if src.resolve() == out.resolve(): raise ValueError('write the int8 copy to another folder than the float export')
     feeds = _encoder_feeds(samples, man['config']['value_rgb'])
     with staged_folder(out) as tmp:
@@ -279,7 +304,8 @@ def quantise_encoders(export, out, samples, overwrite=False):
 
 # %% ../nbs/17_export.ipynb #101fe7a8
 def export_command(args):
-    "`trickvos export` (options in 15_cli): the ONNX graphs of a model, and with --int8 DATA an int8 copy calibrated on DATA."
+    """`trickvos export` (options in 15_cli): the ONNX graphs of a model, and with --int8 DATA an int8 copy calibrated
+    on DATA."""
     out = export_model(args.checkpoint, args.out, overwrite=args.overwrite, progress=not args.quiet)
     man = read_manifest(out)
     print(f"{man['preset']} model exported to {out}: " + ', '.join(f"{n} ({(out / g['file']).stat().st_size / 2**20:.1f} MB)"

@@ -42,7 +42,8 @@ def unpad(x, pad):
 def frame_to_tensor(frame):
     "An RGB frame -> float (3,H,W) in [0,1]: numpy (H,W,3) uint8 or float in [0,1], or a torch (3,H,W) uint8 or float."
     if isinstance(frame, torch.Tensor):
-        if frame.dim() != 3 or frame.shape[0] != 3: raise ValueError(f'a frame tensor must be (3,H,W), got {tuple(frame.shape)}')
+        if frame.dim() != 3 or frame.shape[0] != 3:
+            raise ValueError(f'a frame tensor must be (3,H,W), got {tuple(frame.shape)}')
         return frame.float() / 255 if frame.dtype == torch.uint8 else frame.float()
     a = np.asarray(frame)
     if a.ndim != 3 or a.shape[2] != 3: raise ValueError(f'a frame array must be (H,W,3) RGB, got shape {a.shape}')
@@ -57,7 +58,8 @@ def label_map(mask, size=None):
     if m.dtype == bool: m = m.astype(np.uint8)
     if m.ndim != 2: raise ValueError(f'a mask must be a (H,W) label map, got shape {m.shape}')
     if m.dtype.kind not in 'iu': raise ValueError(f'a mask must hold integer object ids, got dtype {m.dtype}')
-    if size is not None and m.shape != tuple(size): raise ValueError(f'mask size {m.shape} differs from the frame size {tuple(size)}')
+    if size is not None and m.shape != tuple(size):
+        raise ValueError(f'mask size {m.shape} differs from the frame size {tuple(size)}')
     return m
 
 def mask_objects(m):
@@ -74,7 +76,8 @@ def _sync(device):
     if torch.device(device).type == 'cuda': torch.cuda.synchronize(device)
 
 def check_frame_memory(size, device, memory_frames=2):
-    "Refuse, before any work, a frame size whose memory read (affinity, softmax) would not fit in `device`'s free memory."
+    """Refuse, before any work, a frame size whose memory read (affinity, softmax) would not fit in `device`'s free
+    memory."""
     H, W = size
     hw = -(-H // 16) * -(-W // 16)
     need = 3 * 4 * memory_frames * hw * hw                      # float32 affinity (T*hw x hw), its softmax and exp
@@ -84,18 +87,22 @@ def check_frame_memory(size, device, memory_frames=2):
         try: free = os.sysconf('SC_AVPHYS_PAGES') * os.sysconf('SC_PAGE_SIZE')
         except (ValueError, OSError, AttributeError): return   # no way to ask: let it run
     if need > free:
-        side = max(16, int(min(H, W) * (free / need) ** 0.25 * 0.9) // 16 * 16)   # memory grows with the 4th power of scale
+        # memory grows with the 4th power of scale
+        side = max(16, int(min(H, W) * (free / need) ** 0.25 * 0.9) // 16 * 16)
         raise ValueError(f'frames of {H}x{W} need about {need / 2**30:.1f} GiB for the memory read and {free / 2**30:.1f} GiB '
                          f'are free on {dev}: segment at a smaller size (short_side / --short-side {side} or less)')
 
 def filter_with_tracker(tracker, object_logits, pad=(0, 0, 0, 0), eps=1e-7):
-    "Trick 3 before aggregation: `tracker` filters each object's own probability sigmoid(`object_logits`) (1,K,Hp,Wp) inside `pad` (M' = AM x M) -> object logits; pixels it keeps keep their logits."
+    """Trick 3 before aggregation: `tracker` filters each object's own probability sigmoid(`object_logits`) (1,K,Hp,Wp)
+    inside `pad` (M' = AM x M) -> object logits; pixels it keeps keep their logits."""
     x = object_logits[0].float()
     p = torch.sigmoid(x)
     view = unpad(p, pad)                                     # the frame's own pixels (a view into p)
     out = torch.as_tensor(tracker.step(view.clone(), annotated=False), dtype=p.dtype, device=p.device)
     if out.shape != view.shape:
-        raise ValueError(f'the tracker returned probabilities of shape {tuple(out.shape)}, expected {tuple(view.shape)}')
+        raise ValueError(
+            f'the tracker returned probabilities of shape {tuple(out.shape)}, expected {tuple(view.shape)}'
+        )
     q = p.clone()
     unpad(q, pad)[...] = out
     return torch.where(q == p, x, torch.logit(q, eps))[None].to(object_logits.dtype)
@@ -105,18 +112,22 @@ def with_mirror(x):
     return torch.cat([x, x.flip(-1)])
 
 def flip_average(object_logits, eps=1e-7):
-    "Flip testing: object logits (2,K,H,W) of a frame and of its mirror -> (1,K,H,W) logits of the mean probability, mirror undone."
+    """Flip testing: object logits (2,K,H,W) of a frame and of its mirror -> (1,K,H,W) logits of the mean probability,
+    mirror undone."""
     p = torch.sigmoid(object_logits.float())
     return torch.logit((p[:1] + p[1:].flip(-1)) / 2, eps).to(object_logits.dtype)
 
 def frame_logits(model, frame, mem_keys, mem_values, top_k=None, flip=False):
-    "Key of `frame` (1,3,H,W), memory read, decode, [flip average] -> (query, each object's logits (1,K,H,W)), nothing aggregated yet."
-    query = model.encode_key(with_mirror(frame) if flip else frame)        # with `flip`, the memory holds both passes too
+    """Key of `frame` (1,3,H,W), memory read, decode, [flip average] -> (query, each object's logits (1,K,H,W)), nothing
+    aggregated yet."""
+    # with `flip`, the memory holds both passes too
+    query = model.encode_key(with_mirror(frame) if flip else frame)
     x = model.object_logits(query, mem_keys, mem_values, top_k)
     return query, flip_average(x) if flip else x
 
 def frame_step(model, frame, mem_keys, mem_values, tracker=None, pad=(0, 0, 0, 0), top_k=None, flip=False):
-    "One frame, the path every caller shares: `frame_logits`, [Trick 3 filter], aggregate -> (query, probs (1,K+1,H,W))."
+    """One frame, the path every caller shares: `frame_logits`, [Trick 3 filter], aggregate -> (query, probs
+    (1,K+1,H,W))."""
     query, x = frame_logits(model, frame, mem_keys, mem_values, top_k, flip)
     return query, model.aggregate(x if tracker is None else filter_with_tracker(tracker, x, pad))[1]
 
@@ -147,7 +158,8 @@ class InferenceCore:
 
     @torch.no_grad()
     def step(self, frame, mask=None, objects=None, end=False):
-        "Segment the next frame; `mask` (H,W ids, optional `objects` to use) gives objects -> probs (K+1,H,W) on the CPU."
+        """Segment the next frame; `mask` (H,W ids, optional `objects` to use) gives objects -> probs (K+1,H,W) on the
+        CPU."""
         t0 = time.perf_counter()
         x = frame_to_tensor(frame)
         size = tuple(x.shape[-2:])
@@ -165,7 +177,8 @@ class InferenceCore:
         self.size, self.t = size, self.t + 1
         x, self.pad = pad_divide_by(x.to(self.device)[None])
         read = bool(self.memory) and (mask is None or not set(self.object_ids) <= set(ids))
-        key, prob = self._predict(x, read, self.tracker if mask is None else None)  # a given mask: the tracker learns it in _given
+        # a given mask: the tracker learns it in _given
+        key, prob = self._predict(x, read, self.tracker if mask is None else None)
         if mask is not None: prob = self._given(m, ids, prob)
         if not end: self._memorise(key, prob, x, mask is not None)
         out = unpad(prob[0], self.pad).float().cpu()
@@ -203,7 +216,9 @@ class InferenceCore:
     def _extend_memory(self, n_new):
         "Values for `n_new` new objects in every memory frame: the value of an empty mask there."
         for e in self.memory.values():
-            masks = torch.cat([e['others'].new_zeros(e['others'].shape[0], n_new, *e['others'].shape[-2:]), e['others']], 1)
+            masks = torch.cat(
+                [e['others'].new_zeros(e['others'].shape[0], n_new, *e['others'].shape[-2:]), e['others']], 1
+            )
             e['value'] = torch.cat([e['value'], self.model.encode_value(masks, e['frame'])[:, :n_new]], 1)
 
     def _memorise(self, key, prob, x, annotated):
@@ -212,17 +227,20 @@ class InferenceCore:
         permanent = (annotated and cfg.keep_first) or is_permanent(self.t, cfg)
         self.memory = {i: e for i, e in self.memory.items() if e['permanent']}
         if permanent or cfg.keep_previous:
-            rgb, prob = self._both(x if cfg.value_rgb else None), self._both(prob)   # flip: the mirrored pass gets the mirrored mask
+            # flip: the mirrored pass gets the mirrored mask
+            rgb, prob = self._both(x if cfg.value_rgb else None), self._both(prob)
             self.memory[self.t] = dict(key=key, value=self.model.memorise(prob, rgb), others=prob[:, 1:].sum(1, keepdim=True),
                                        frame=rgb, permanent=permanent, given=annotated)
-        if self.max_memory is not None:              # the cap: the annotated frames stay, then the newest every-N frames
+        # the cap: the annotated frames stay, then the newest every-N frames
+        if self.max_memory is not None:
             extra = [i for i, e in sorted(self.memory.items()) if e['permanent'] and not e['given']]
             for i in extra[:-self.max_memory]: del self.memory[i]
 
     def labels(self, prob):
         "Label map (H,W) in the original object ids (uint8 when they fit): the most probable class at each pixel."
         ids = np.array([0] + self.object_ids)
-        if prob.shape[0] != len(ids): raise ValueError(f'{prob.shape[0]} probability maps for {len(ids)} classes (background + objects)')
+        if prob.shape[0] != len(ids):
+            raise ValueError(f'{prob.shape[0]} probability maps for {len(ids)} classes (background + objects)')
         lab = ids[torch.as_tensor(prob).argmax(0).numpy()]
         return lab.astype(np.uint8 if ids.max() < VOID else np.int32)
 
@@ -251,12 +269,14 @@ def _step_at(core, frame, mask, end, short_side):
     size = tuple(x.shape[-2:])
     hw = working_size(size, short_side)
     if hw == size: return core.step(x, mask, end=end)
-    if mask is not None: mask = cv2.resize(label_map(mask, size).astype(np.int32), hw[::-1], interpolation=cv2.INTER_NEAREST)
+    if mask is not None:
+        mask = cv2.resize(label_map(mask, size).astype(np.int32), hw[::-1], interpolation=cv2.INTER_NEAREST)
     p = core.step(F.interpolate(x[None], hw, mode='area')[0], mask, end=end)
     return F.interpolate(p[None], size, mode='bilinear', align_corners=False)[0]
 
 def propagate(core, frames, first_mask, progress=False, short_side=None):
-    "Reset `core` and segment `frames` from `first_mask` -> labels (T,H,W) in the mask's ids (at `short_side`, see above)."
+    """Reset `core` and segment `frames` from `first_mask` -> labels (T,H,W) in the mask's ids (at `short_side`, see
+    above)."""
     core.reset()
     total = len(frames) if hasattr(frames, '__len__') else None
     out = [core.labels(_step_at(core, f, first_mask if t == 0 else None, last, short_side))
@@ -284,7 +304,8 @@ def read_video(path):
         if len(set(names)) != len(names): raise VOSDataError(path, 'two frame files share a name (e.g. .jpg and .png)')
         frames = [np.array(_open_image(p).convert('RGB')) for p in files]
         for p, f in zip(files, frames):
-            if f.shape != frames[0].shape: raise VOSDataError(p, f'frame size {f.shape[:2]} differs from the first frame {frames[0].shape[:2]}')
+            if f.shape != frames[0].shape:
+                raise VOSDataError(p, f'frame size {f.shape[:2]} differs from the first frame {frames[0].shape[:2]}')
         return frames, names
     import cv2
     cap = cv2.VideoCapture(str(path))
@@ -295,7 +316,10 @@ def read_video(path):
             if not ok: break
             frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
     finally: cap.release()
-    if not frames: raise VOSDataError(path, f'no frame could be decoded (not a video OpenCV reads? known extensions: {", ".join(VIDEO_EXTS)})')
+    if not frames:
+        raise VOSDataError(
+            path, f'no frame could be decoded (not a video OpenCV reads? known extensions: {", ".join(VIDEO_EXTS)})'
+        )
     return frames, [f'{i:05d}' for i in range(len(frames))]
 
 def write_overlay_video(path, frames, labels, fps=24):
@@ -309,22 +333,26 @@ def write_overlay_video(path, frames, labels, fps=24):
     if not writer.isOpened(): raise ValueError(f'{path}: OpenCV cannot write an mp4v video here')
     try:
         for i, (f, l) in enumerate(zip(frames, labels)):
-            if np.asarray(f).shape[:2] != (h, w): raise ValueError(f'frame {i} has size {np.asarray(f).shape[:2]}, frame 0 {(h, w)}')
+            if np.asarray(f).shape[:2] != (h, w):
+                raise ValueError(f'frame {i} has size {np.asarray(f).shape[:2]}, frame 0 {(h, w)}')
             writer.write(cv2.cvtColor(overlay_mask(f, l), cv2.COLOR_RGB2BGR))
     finally: writer.release()
     return path
 
 # %% ../nbs/10_inference.ipynb #cf3fd593
 def check_segment_outputs(video, out, overlay=None, overwrite=False):
-    "Refuse outputs that would overwrite the user's frames, a dataset, or earlier results (unless `overwrite`); -> (out, overlay)."
+    """Refuse outputs that would overwrite the user's frames, a dataset, or earlier results (unless `overwrite`); ->
+    (out, overlay)."""
     video, out = Path(video).resolve(), Path(out).resolve()
-    if out.exists() and not out.is_dir(): raise VOSDataError(out, '--out exists and is not a folder (it receives one PNG per frame)')
+    if out.exists() and not out.is_dir():
+        raise VOSDataError(out, '--out exists and is not a folder (it receives one PNG per frame)')
     ds = _inside_dataset(out)
     if ds is not None: raise VOSDataError(out, f'refusing to write masks inside the dataset folder {ds}')
     if video.is_dir() and (out == video or video in out.parents):
         raise VOSDataError(out, f'refusing to write masks into the folder of the input frames {video}')
     if out.is_dir() and any(out.iterdir()):
-        if not overwrite: raise VOSDataError(out, 'not empty: choose a new folder, or pass --overwrite to replace its PNGs')
+        if not overwrite:
+            raise VOSDataError(out, 'not empty: choose a new folder, or pass --overwrite to replace its PNGs')
     if overlay is not None:
         overlay = Path(overlay).resolve()
         if overlay.suffix.lower() not in VIDEO_EXTS:

@@ -27,9 +27,12 @@ def bootstrap_fraction(progress: float, start_warm=0.13, end_warm=0.47, top_p=0.
 IGNORE = 255   # label of pixels that no loss looks at
 
 def bootstrapped_ce(logits, labels, p=1.0) -> torch.Tensor:
-    "Cross-entropy of logits (N,C,H,W) vs labels (N,H,W) (255 ignored), averaged over the hardest fraction `p` of pixels."
+    """Cross-entropy of logits (N,C,H,W) vs labels (N,H,W) (255 ignored), averaged over the hardest fraction `p` of
+    pixels."""
     if logits.dim() != 4 or labels.shape != logits.shape[:1] + logits.shape[2:]:
-        raise ValueError(f'logits must be (N,C,H,W) and labels (N,H,W), got {tuple(logits.shape)} and {tuple(labels.shape)}')
+        raise ValueError(
+            f'logits must be (N,C,H,W) and labels (N,H,W), got {tuple(logits.shape)} and {tuple(labels.shape)}'
+        )
     if not 0 < p <= 1: raise ValueError(f'p must be in (0, 1], got {p}')
     raw = F.cross_entropy(logits.float(), labels.long(), ignore_index=IGNORE, reduction='none').flatten()
     keep = labels.flatten() != IGNORE
@@ -53,9 +56,13 @@ def _reduce(per_map, reduction, ref):
 
 def _check_maps(prob, target, valid):
     if prob.dim() < 2 or target.shape != prob.shape:
-        raise ValueError(f'prob and target must be maps (...,H,W) of one shape, got {tuple(prob.shape)} and {tuple(target.shape)}')
+        raise ValueError(
+            f'prob and target must be maps (...,H,W) of one shape, got {tuple(prob.shape)} and {tuple(target.shape)}'
+        )
     if valid is not None and valid.shape != prob.shape[:-2]:
-        raise ValueError(f'valid must have the shape {tuple(prob.shape[:-2])} of the leading dims of prob, got {tuple(valid.shape)}')
+        raise ValueError(
+            f'valid must have the shape {tuple(prob.shape[:-2])} of the leading dims of prob, got {tuple(valid.shape)}'
+        )
 
 def ssim_loss(prob, target, valid=None, win_size=11, win_sigma=1.5, reduction='mean') -> torch.Tensor:
     "1 - SSIM between each probability map prob (...,H,W) and its binary target, mean over the maps where `valid`."
@@ -68,7 +75,8 @@ def ssim_loss(prob, target, valid=None, win_size=11, win_sigma=1.5, reduction='m
 
 # %% ../nbs/05_losses.ipynb #619205f7
 def iou_loss(prob, target, valid=None, eps=1., reduction='mean') -> torch.Tensor:
-    "1 - soft IoU sum(p g)/sum(p + g - p g) of each map prob (...,H,W) vs its binary target, mean over the maps where `valid`."
+    """1 - soft IoU sum(p g)/sum(p + g - p g) of each map prob (...,H,W) vs its binary target, mean over the maps where
+    `valid`."""
     _check_maps(prob, target, valid)
     p, g = _select(prob, valid).float().flatten(1), _select(target, valid).float().flatten(1)
     inter = (p * g).sum(1)
@@ -92,12 +100,16 @@ LOSS_PRESETS = {'baseline': LossConfig(), 'ssim': LossConfig(ssim=1.), 'iou': Lo
 # %% ../nbs/05_losses.ipynb #1764f021
 def vos_loss(logits, probs, labels, valid, cfg: LossConfig = LossConfig(), progress: float = 1.0
              ) -> tuple[torch.Tensor, dict]:
-    "Eq. (1) on model output (B,T,K+1,H,W) vs labels (B,T,H,W) (255 ignored) -> (total, {'loss','ce','p','ssim','iou'})."
+    """Eq. (1) on model output (B,T,K+1,H,W) vs labels (B,T,H,W) (255 ignored) -> (total,
+    {'loss','ce','p','ssim','iou'})."""
     if logits.dim() != 5 or probs.shape != logits.shape:
-        raise ValueError(f'logits and probs must both be (B,T,K+1,H,W), got {tuple(logits.shape)} and {tuple(probs.shape)}')
+        raise ValueError(
+            f'logits and probs must both be (B,T,K+1,H,W), got {tuple(logits.shape)} and {tuple(probs.shape)}'
+        )
     B, T, C, H, W = logits.shape
     K = C - 1
-    if labels.shape != (B, T, H, W): raise ValueError(f'labels must be (B,T,H,W) = {(B, T, H, W)}, got {tuple(labels.shape)}')
+    if labels.shape != (B, T, H, W):
+        raise ValueError(f'labels must be (B,T,H,W) = {(B, T, H, W)}, got {tuple(labels.shape)}')
     if valid.shape != (B, K): raise ValueError(f'valid must be (B,K) = {(B, K)}, got {tuple(valid.shape)}')
     labels, valid = labels.long(), valid.to(torch.bool)
     chan_ok = torch.cat([valid.new_ones(B, 1), valid], 1)                 # (B,K+1): background always
@@ -111,7 +123,8 @@ def vos_loss(logits, probs, labels, valid, cfg: LossConfig = LossConfig(), progr
         lg = logits.masked_fill(~chan_ok[:, None, :, None, None], -1e4)
         ce = bootstrapped_ce(lg.flatten(0, 1), labels.flatten(0, 1), p)
         total = total + cfg.ce * ce; parts['ce'] = ce.item()
-        if p < 1:                                   # plain CE beside it, so that curves read across the bootstrap schedule
+        # plain CE beside it, so that curves read across the bootstrap schedule
+        if p < 1:
             with torch.no_grad(): parts['ce_plain'] = bootstrapped_ce(lg.flatten(0, 1), labels.flatten(0, 1), 1.).item()
     if cfg.ssim or cfg.iou:
         m = known[:, :, None].to(probs.dtype)                              # (B,T,1,H,W)

@@ -33,8 +33,10 @@ def _masks(gt, pred, void=None):
     gt, pred = _as_bool(gt), _as_bool(pred)
     void = None if void is None else _as_bool(void)
     if gt.shape != pred.shape: raise ValueError(f'ground truth {gt.shape} and prediction {pred.shape} differ in shape')
-    if void is not None and void.shape != gt.shape: raise ValueError(f'void {void.shape} and masks {gt.shape} differ in shape')
-    if gt.ndim not in (2, 3) or gt.size == 0: raise ValueError(f'masks must be non-empty (H,W) or (T,H,W), got {gt.shape}')
+    if void is not None and void.shape != gt.shape:
+        raise ValueError(f'void {void.shape} and masks {gt.shape} differ in shape')
+    if gt.ndim not in (2, 3) or gt.size == 0:
+        raise ValueError(f'masks must be non-empty (H,W) or (T,H,W), got {gt.shape}')
     return gt, pred, void
 
 # %% ../nbs/02_metrics.ipynb #c803a395
@@ -267,7 +269,8 @@ def _read_sequence(video, res_dir):
     ids = [video.mask_paths[i].stem for i in range(T)]
     gt = [read_label_png(video.mask_paths[i], binary=video.binary) for i in range(T)]
     for i, g in enumerate(gt):
-        if g.shape != gt[0].shape: raise ValueError(f'{video.mask_paths[i]}: size {g.shape} differs from frame 0 {gt[0].shape}')
+        if g.shape != gt[0].shape:
+            raise ValueError(f'{video.mask_paths[i]}: size {g.shape} differs from frame 0 {gt[0].shape}')
     gt = np.stack(gt)
     have = {p.stem for p in res_dir.glob('*.png')}
     missing, extra = [i for i in ids[1:-1] if i not in have], sorted(have - set(ids))
@@ -280,7 +283,8 @@ def _read_sequence(video, res_dir):
     for t in range(1, T - 1):
         path = res_dir/f'{ids[t]}.png'
         lab = read_label_png(path)
-        if lab.shape != gt.shape[1:]: raise ValueError(f'{path}: prediction of size {lab.shape}, ground truth {gt.shape[1:]}')
+        if lab.shape != gt.shape[1:]:
+            raise ValueError(f'{path}: prediction of size {lab.shape}, ground truth {gt.shape[1:]}')
         if lab.max() > n_obj: raise ValueError(f'{path}: label {int(lab.max())}, but {video.name!r} has {n_obj} object(s) '
                                                '(labels 1..max of its first annotation)')
         pred[t] = lab
@@ -335,7 +339,9 @@ def evaluate_results(results_dir, davis_root, split='val', year=2017, out_dir=No
     for v in tqdm(videos, desc=f'scoring {split}', unit='seq', disable=not progress):
         gt, pred, n_obj = _read_sequence(v, results_dir/v.name)
         sc = sequences[v.name] = evaluate_sequence(gt, pred, bound_th, exclude_void)
-        rows += [{'Sequence': f'{v.name}_{k + 1}', 'J-Mean': sc.J_mean[k], 'F-Mean': sc.F_mean[k]} for k in range(n_obj)]
+        rows += [
+            {'Sequence': f'{v.name}_{k + 1}', 'J-Mean': sc.J_mean[k], 'F-Mean': sc.F_mean[k]} for k in range(n_obj)
+        ]
     if not rows: raise ValueError(f'{davis_root}: no object to score in {split!r}')
     stat = lambda key: np.concatenate([getattr(sc, key) for sc in sequences.values()])
     JM, FM = stat('J_mean'), stat('F_mean')

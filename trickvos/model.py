@@ -30,7 +30,8 @@ class ModelConfig:
     name: str = 'baseline'
     key_dim: int = 32                 # C_k: key channels at stride 16 (STCN 64, STM 128)
     value_dim: int = 64               # C_v: value channels per object at stride 16
-    query_dim: int = 64               # channels of the query frame's own f16 features given to the decoder (STCN's key_comp)
+    # channels of the query frame's own f16 features given to the decoder (STCN's key_comp)
+    query_dim: int = 64
     decoder_dims: tuple = (128, 80, 48)  # decoder widths at strides 16, 8, 4
     affinity: str = 'l2'              # 'l2' (STCN) or 'dot' (STM)
     top_k: int | None = None          # read only the top-k memory positions per query pixel (STCN inference); None: all
@@ -38,12 +39,15 @@ class ModelConfig:
     keep_first: bool = True           # keep the first (annotated) frame
     keep_previous: bool = True        # keep the previous frame as temporary memory
     value_others: bool = True         # value encoder also sees the sum of the other objects' masks
-    value_rgb: bool = False           # value encoder also sees the RGB frame (STM, STCN); False: masks only (TrickVOS v)
+    # value encoder also sees the RGB frame (STM, STCN); False: masks only (TrickVOS v)
+    value_rgb: bool = False
 
     def __post_init__(self):
-        if self.affinity not in ('l2', 'dot'): raise ValueError(f"affinity must be 'l2' or 'dot', got {self.affinity!r}")
+        if self.affinity not in ('l2', 'dot'):
+            raise ValueError(f"affinity must be 'l2' or 'dot', got {self.affinity!r}")
         object.__setattr__(self, 'decoder_dims', tuple(self.decoder_dims))
-        if min(self.key_dim, self.value_dim, self.query_dim) < 1: raise ValueError('key_dim, value_dim, query_dim must be >= 1')
+        if min(self.key_dim, self.value_dim, self.query_dim) < 1:
+            raise ValueError('key_dim, value_dim, query_dim must be >= 1')
         if len(self.decoder_dims) != 3 or min(self.decoder_dims) < 1:
             raise ValueError(f'decoder_dims must be 3 positive widths (strides 16, 8, 4), got {self.decoder_dims}')
         if self.mem_every < 0: raise ValueError(f'mem_every must be >= 0, got {self.mem_every}')
@@ -87,7 +91,8 @@ def l2_affinity(mk, qk):
 AFFINITIES = {'l2': l2_affinity, 'dot': dot_affinity}
 
 def memory_softmax(similarity, top_k=None):
-    "Softmax over memory positions (dim 1); with `top_k`, only the k most similar memory positions per query get weight."
+    """Softmax over memory positions (dim 1); with `top_k`, only the k most similar memory positions per query get
+    weight."""
     if top_k is None or top_k >= similarity.shape[1]: return F.softmax(similarity, dim=1)
     values, idx = similarity.topk(top_k, dim=1)
     return torch.zeros_like(similarity).scatter_(1, idx, F.softmax(values, dim=1))
@@ -163,7 +168,9 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 def _check_hw(H, W, what):
     "Raise a clear error unless H and W are multiples of 16."
     if H % 16 or W % 16:
-        raise ValueError(f'{what}: height and width must be multiples of 16 (the key stride), got {H}x{W}; pad them first')
+        raise ValueError(
+            f'{what}: height and width must be multiples of 16 (the key stride), got {H}x{W}; pad them first'
+        )
 
 class VOSModel(nn.Module):
     "STCN-style space-time memory network built from a `ModelConfig` (see `PRESETS`, `build_model`)."
@@ -188,7 +195,8 @@ class VOSModel(nn.Module):
 
     def encode_key(self, frames):
         "Frames (B,3,H,W) RGB in [0,1] -> key (B,Ck,H/16,W/16) and the skips f16, f8, f4."
-        if frames.dim() != 4 or frames.shape[1] != 3: raise ValueError(f'frames must be (B,3,H,W), got {tuple(frames.shape)}')
+        if frames.dim() != 4 or frames.shape[1] != 3:
+            raise ValueError(f'frames must be (B,3,H,W), got {tuple(frames.shape)}')
         _check_hw(*frames.shape[-2:], 'frames')
         f16, f8, f4 = self.key_encoder(self.normalise(frames))
         return self.key_proj(f16), f16, f8, f4
@@ -222,7 +230,8 @@ class VOSModel(nn.Module):
         return read_out(memory_softmax(sim, self.config.top_k if top_k is None else top_k), mem_values)
 
     def decode(self, readout, skips):
-        "Readout (B,K,Cv,h,w) + the query's skips (f16, f8, f4) -> each object's own mask logits (B,K,H,W), not yet aggregated."
+        """Readout (B,K,Cv,h,w) + the query's skips (f16, f8, f4) -> each object's own mask logits (B,K,H,W), not yet
+        aggregated."""
         f16, f8, f4 = skips
         K = readout.shape[1]
         q = self.key_comp(f16).unsqueeze(1).expand(-1, K, -1, -1, -1)
@@ -234,12 +243,14 @@ class VOSModel(nn.Module):
         return logits, F.softmax(logits, dim=1)
 
     def segment(self, readout, skips, valid=None, filter=None):
-        "Decode, `filter` each object's logits (Trick 3, see 10_inference), aggregate -> (logits, probs), each (B,K+1,H,W)."
+        """Decode, `filter` each object's logits (Trick 3, see 10_inference), aggregate -> (logits, probs), each
+        (B,K+1,H,W)."""
         x = self.decode(readout, skips)
         return self.aggregate(x if filter is None else filter(x), valid)
 
     def object_logits(self, query, mem_keys, mem_values, top_k=None):
-        "`query` = encode_key(frame) (key, f16, f8, f4) reads the memory and is decoded -> each object's logits (B,K,H,W)."
+        """`query` = encode_key(frame) (key, f16, f8, f4) reads the memory and is decoded -> each object's logits
+        (B,K,H,W)."""
         key, *skips = query
         return self.decode(self.read_memory(mem_keys, mem_values, key, top_k), skips)
 
@@ -253,19 +264,23 @@ class VOSModel(nn.Module):
         return self.encode_value(probs[:, 1:], frames)
 
     def forward(self, frames, first_mask, valid=None, detach_memory=False):
-        "Propagate `first_mask` (B,K,H,W) through frames (B,T,3,H,W) -> (logits, probs) (B,T-1,K+1,H,W) of frames 1..T-1."
+        """Propagate `first_mask` (B,K,H,W) through frames (B,T,3,H,W) -> (logits, probs) (B,T-1,K+1,H,W) of frames
+        1..T-1."""
         if frames.dim() != 5 or frames.shape[1] < 2:
             raise ValueError(f'frames must be (B,T,3,H,W) with T >= 2, got {tuple(frames.shape)}')
         B, T = frames.shape[:2]
         if first_mask.dim() != 4 or first_mask.shape[0] != B or first_mask.shape[2:] != frames.shape[3:]:
-            raise ValueError(f'first_mask must be (B,K,H,W) = (B,K,{frames.shape[3]},{frames.shape[4]}), got {tuple(first_mask.shape)}')
+            raise ValueError(
+                f'first_mask must be (B,K,H,W) = (B,K,{frames.shape[3]},{frames.shape[4]}), got {tuple(first_mask.shape)}'
+            )
         keys, f16, f8, f4 = (x.view(B, T, *x.shape[1:]) for x in self.encode_key(frames.flatten(0, 1)))
         values = {0: self.encode_value(first_mask, frames[:, 0])}
         logits, probs = [], []
         for t in range(1, T):
             idx = memory_frames(t, self.config)
             for i in idx:
-                if i not in values: values[i] = self.memorise(probs[i - 1].detach() if detach_memory else probs[i - 1], frames[:, i])
+                if i not in values:
+                    values[i] = self.memorise(probs[i - 1].detach() if detach_memory else probs[i - 1], frames[:, i])
             query = (keys[:, t], f16[:, t], f8[:, t], f4[:, t])
             lt, pt = self.predict(query, keys[:, idx].transpose(1, 2), torch.stack([values[i] for i in idx], 3), valid)
             logits.append(lt); probs.append(pt)
@@ -273,7 +288,8 @@ class VOSModel(nn.Module):
         return torch.stack(logits, 1), torch.stack(probs, 1)
 
     def freeze_bn(self, freeze=True):
-        "Keep every BatchNorm in eval mode (running statistics frozen), even under `.train()`; its affine weights still learn."
+        """Keep every BatchNorm in eval mode (running statistics frozen), even under `.train()`; its affine weights
+        still learn."""
         self._bn_frozen = freeze
         return self.train(self.training)
 
@@ -286,7 +302,8 @@ class VOSModel(nn.Module):
 
 # %% ../nbs/04_model.ipynb #761437c8
 def build_model(name='baseline', pretrained=False, weights=None, **overrides):
-    "A `VOSModel` from a preset name (see `PRESETS`) or a `ModelConfig`, with optional field overrides and ImageNet weights."
+    """A `VOSModel` from a preset name (see `PRESETS`) or a `ModelConfig`, with optional field overrides and ImageNet
+    weights."""
     if isinstance(name, ModelConfig): cfg = name
     elif name in PRESETS: cfg = PRESETS[name]
     else: raise ValueError(f'unknown model preset {name!r}; choose one of {list(PRESETS)} or pass a ModelConfig')
@@ -324,7 +341,10 @@ def _model_file(path):
     "The safetensors file for `path` (a file, or a run folder holding `model.safetensors`), with a clear error."
     path = Path(path)
     if path.is_dir(): path = path / MODEL_FILE
-    if not path.is_file(): raise FileNotFoundError(f'no model file at {path} (expected a .safetensors file or a run folder with {MODEL_FILE})')
+    if not path.is_file():
+        raise FileNotFoundError(
+            f'no model file at {path} (expected a .safetensors file or a run folder with {MODEL_FILE})'
+        )
     return path
 
 def read_model_metadata(path):
@@ -336,14 +356,17 @@ def read_model_metadata(path):
     except Exception as e:                                    # safetensors' own error names neither the file nor a fix
         raise ValueError(f'{file}: not a readable safetensors file ({type(e).__name__}: {e}); a truncated download? '
                          'fetch or re-save it') from None
-    if meta.get('format') != 'trickvos-model-1': raise ValueError(f'{path} is not a trickvos model file (no trickvos header)')
+    if meta.get('format') != 'trickvos-model-1':
+        raise ValueError(f'{path} is not a trickvos model file (no trickvos header)')
     return {k: json.loads(v) for k, v in meta.items() if k != 'format'}
 
 def resolve_device(device=None):
-    "torch.device for None or 'auto' (CUDA if present), 'cpu', 'cuda', 'cuda:N', with a clear error when CUDA is absent."
+    """torch.device for None or 'auto' (CUDA if present), 'cpu', 'cuda', 'cuda:N', with a clear error when CUDA is
+    absent."""
     if device is None or device == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
     try: dev = torch.device(device)
-    except (RuntimeError, TypeError): raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
     if dev.type not in ('cpu', 'cuda'): raise ValueError(f"device must be 'cpu' or 'cuda', got {device!r}")
     if dev.type == 'cuda':
         if not torch.cuda.is_available():

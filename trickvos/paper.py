@@ -17,14 +17,19 @@ METRICS = ('J&F', 'J', 'F')
 
 PAPER_TABLE1_ROWS = ['Baseline', '+ SSIM', '+ IoU', '+ Trick 1', '+ Trick 2', '+ Trick 3 (CV)', '+ Trick 3 (PT)',
                      '+ Trick 1+2', '+ TrickVOS (CV)', '+ TrickVOS (PT)']
-PAPER_TABLE1 = {                     # TrickVOS paper, Table 1: J&F (%) on DAVIS 2016 val, DAVIS 2017 val, YouTube-VOS 2019 val
+# TrickVOS paper, Table 1: J&F (%) on DAVIS 2016 val, DAVIS 2017 val, YouTube-VOS 2019 val
+PAPER_TABLE1 = {
     'DAVIS 2016 val':      [88.18, 87.81, 89.04, 88.80, 88.47, 88.30, 88.31, 89.19, 89.28, 89.29],
     'DAVIS 2017 val':      [80.86, 81.25, 81.88, 81.97, 81.06, 81.17, 81.23, 82.54, 82.56, 82.67],
     'YouTube-VOS 2019 val': [77.18, 78.42, 79.39, 79.42, 78.07, 78.04, 78.15, 79.94, 80.38, 80.47]}
 
 def paper_table1():
     "The paper's Table 1 as result rows [{'row', 'dataset', 'J&F'}] with J&F as a fraction (the paper's % / 100)."
-    return [{'row': r, 'dataset': d, 'J&F': v / 100} for d, vs in PAPER_TABLE1.items() for r, v in zip(PAPER_TABLE1_ROWS, vs)]
+    return [
+        {'row': r, 'dataset': d, 'J&F': v / 100}
+        for d, vs in PAPER_TABLE1.items()
+        for r, v in zip(PAPER_TABLE1_ROWS, vs)
+    ]
 
 PAPER_TABLE2_COLUMNS = ('DAVIS 2016 val J&F', 'DAVIS 2016 val J', 'DAVIS 2016 val F', 'DAVIS 2017 val J&F',
                         'DAVIS 2017 val J', 'DAVIS 2017 val F', 'YouTube-VOS 2019 val J&F', 'J seen', 'F seen',
@@ -37,7 +42,8 @@ PAPER_TABLE2 = {                      # TrickVOS paper, Table 2 (%, FPS on an RT
 PAPER_PARAMETERS = {'Baseline': 1.9e6}   # Section 4.3: "our 1.9M vs their 64M"
 
 def paper_rows():
-    "The paper's Tables 1 and 2 as rows {'row', 'table', 'dataset', 'J&F', 'J', 'F', ...}, scores as fractions (% / 100)."
+    """The paper's Tables 1 and 2 as rows {'row', 'table', 'dataset', 'J&F', 'J', 'F', ...}, scores as fractions (% /
+    100)."""
     rows = [{**r, 'table': 1, 'J': None, 'F': None} for r in paper_table1()]
     for r, v in PAPER_TABLE2.items():
         c = dict(zip(PAPER_TABLE2_COLUMNS, v))
@@ -49,4 +55,5 @@ def paper_rows():
     return rows
 
 # %% ../nbs/19_paper_numbers.ipynb #07de3d97
-PAPER_TRAINING_STAGES = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}  # YouTube-VOS 2018 val
+# YouTube-VOS 2018 val
+PAPER_TRAINING_STAGES = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}

@@ -62,7 +62,8 @@ def denormalise_motion(u, last):
     return u * _box_scale(last)
 
 def motion_pairs(tracks):
-    "(inputs, targets) (N,4): normalised T = BB^{C-1} - BB^{C-2} and T* = BB^C - BB^{C-1} wherever frames C-2..C have boxes."
+    """(inputs, targets) (N,4): normalised T = BB^{C-1} - BB^{C-2} and T* = BB^C - BB^{C-1} wherever frames C-2..C have
+    boxes."""
     xs, ys = [torch.zeros(0, 4)], [torch.zeros(0, 4)]
     for tr in tracks:
         b, p = tr.boxes.float(), tr.present
@@ -80,10 +81,12 @@ class MotionMLPConfig:
     limit: float = 2.0      # inputs are clipped to [-limit, limit] in box-size units
 
 class MotionMLP(nn.Module):
-    "T' = MLP(T) on box-size-normalised motions: `layers` Linear layers with GeLU in between, inputs/outputs standardised."
+    """T' = MLP(T) on box-size-normalised motions: `layers` Linear layers with GeLU in between, inputs/outputs
+    standardised."""
     def __init__(self, config=MotionMLPConfig()):
         super().__init__()
-        if config.layers < 2 or config.hidden < 1 or config.limit <= 0: raise ValueError(f'bad MotionMLPConfig {config}')
+        if config.layers < 2 or config.hidden < 1 or config.limit <= 0:
+            raise ValueError(f'bad MotionMLPConfig {config}')
         self.config = config
         dims = [4] + [config.hidden] * (config.layers - 1) + [4]
         mods = []
@@ -100,7 +103,8 @@ class MotionMLP(nn.Module):
 
 # %% ../nbs/09_parametric_tracker.ipynb #2e014fc1
 def edge_errors(pred, target):
-    "Signed edge errors s (...,4) of motions: > 0 where the predicted box's edge lies inside the target box (left, top, right, bottom)."
+    """Signed edge errors s (...,4) of motions: > 0 where the predicted box's edge lies inside the target box (left,
+    top, right, bottom)."""
     return torch.stack([pred[..., 0] - target[..., 0], pred[..., 1] - target[..., 1],
                         (target[..., 0] + target[..., 2]) - (pred[..., 0] + pred[..., 2]),
                         (target[..., 1] + target[..., 3]) - (pred[..., 1] + pred[..., 3])], -1)
@@ -112,8 +116,10 @@ def asymmetric_box_loss(pred, target, asym=4.0):
 
 # %% ../nbs/09_parametric_tracker.ipynb #9bc55aa6
 def fit_motion_mlp(inputs, targets, steps=3000, asym=4.0, lr=3e-3, batch=256, config=MotionMLPConfig(), seed=0, progress=False):
-    "Train a `MotionMLP` on normalised motion pairs (N,4) with the asymmetric loss -> (model in eval mode, per-step losses)."
-    if len(inputs) == 0: raise ValueError('no training pairs: the tracks need objects with boxes in 3 consecutive frames')
+    """Train a `MotionMLP` on normalised motion pairs (N,4) with the asymmetric loss -> (model in eval mode, per-step
+    losses)."""
+    if len(inputs) == 0:
+        raise ValueError('no training pairs: the tracks need objects with boxes in 3 consecutive frames')
     if steps < 1 or asym <= 0: raise ValueError(f'need steps >= 1 and asym > 0, got {steps}, {asym}')
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -148,7 +154,10 @@ def _tracker_file(path):
     "The checkpoint for `path`: None -> the shipped one; a run folder -> its parametric_tracker.safetensors."
     path = shipped_tracker_path() if path is None else Path(path)
     if path.is_dir(): path = path / TRACKER_FILE
-    if not path.is_file(): raise FileNotFoundError(f'no parametric tracker at {path} (a .safetensors file or a run folder with {TRACKER_FILE})')
+    if not path.is_file():
+        raise FileNotFoundError(
+            f'no parametric tracker at {path} (a .safetensors file or a run folder with {TRACKER_FILE})'
+        )
     return path
 
 def read_tracker_metadata(path=None):
@@ -156,7 +165,8 @@ def read_tracker_metadata(path=None):
     from trickvos.model import read_model_metadata
     file = _tracker_file(path)
     meta = read_model_metadata(file)
-    if meta.get('kind') != 'parametric_tracker': raise ValueError(f'{file} is a trickvos model file, not a parametric tracker')
+    if meta.get('kind') != 'parametric_tracker':
+        raise ValueError(f'{file} is a trickvos model file, not a parametric tracker')
     return meta
 
 def load_motion_mlp(path=None, device='cpu'):
@@ -185,7 +195,8 @@ class ParametricTracker(ConstantVelocityTracker):
 TRACKERS = ('none', 'cv', 'pt')     # the names `make_tracker` and every --tracker option accept
 
 def make_tracker(spec, **kw):
-    "None or 'none' -> None; 'cv' -> ConstantVelocityTracker(**kw); 'pt' -> ParametricTracker(**kw) (shipped weights); a tracker -> itself."
+    """None or 'none' -> None; 'cv' -> ConstantVelocityTracker(**kw); 'pt' -> ParametricTracker(**kw) (shipped weights);
+    a tracker -> itself."""
     if spec is None or (isinstance(spec, str) and spec.lower() == 'none'): return None
     if isinstance(spec, str):
         if spec.lower() == 'cv': return ConstantVelocityTracker(**kw)
@@ -213,7 +224,8 @@ def _covered(lo, n, plo, phi):
     return (last - first).clamp(min=0)
 
 def box_pixel_recall(pred, gt):
-    "Share of the pixels of integer boxes `gt` (...,4) whose centres lie in boxes `pred` (the hard attention map's rule)."
+    """Share of the pixels of integer boxes `gt` (...,4) whose centres lie in boxes `pred` (the hard attention map's
+    rule)."""
     cx = _covered(gt[..., 0], gt[..., 2], pred[..., 0], pred[..., 0] + pred[..., 2].clamp(min=0))
     cy = _covered(gt[..., 1], gt[..., 3], pred[..., 1], pred[..., 1] + pred[..., 3].clamp(min=0))
     area = gt[..., 2] * gt[..., 3]
@@ -221,7 +233,8 @@ def box_pixel_recall(pred, gt):
 
 @torch.no_grad()
 def one_step_boxes(tracker, tracks):
-    "(predicted, ground truth) boxes (N,4) for every frame C of `tracks` whose frames C-2..C have boxes, from true BB^{C-1}, BB^{C-2}."
+    """(predicted, ground truth) boxes (N,4) for every frame C of `tracks` whose frames C-2..C have boxes, from true
+    BB^{C-1}, BB^{C-2}."""
     preds, gts = [torch.zeros(0, 4)], [torch.zeros(0, 4)]
     for tr in tracks:
         b, p = tr.boxes.float(), tr.present
@@ -232,7 +245,8 @@ def one_step_boxes(tracker, tracks):
 # %% ../nbs/09_parametric_tracker.ipynb #9cc7aa0f
 def train_parametric_tracker(data_root, out_dir, steps=3000, asym=4.0, seed=0, progress=True, split='train', year=2017,
                              config=MotionMLPConfig(), lr=3e-3, batch=256):
-    "Train the PT on ground-truth boxes of a DAVIS-layout split; writes `out_dir`/parametric_tracker.safetensors and returns its path."
+    """Train the PT on ground-truth boxes of a DAVIS-layout split; writes `out_dir`/parametric_tracker.safetensors and
+    returns its path."""
     from trickvos.data import load_davis, _inside_dataset, VOSDataError
     ds = _inside_dataset(out_dir)
     if ds is not None: raise VOSDataError(out_dir, f'refusing to write the tracker inside the dataset folder {ds}')
@@ -249,12 +263,15 @@ def train_tracker(args):
     path = train_parametric_tracker(args.data, args.out, steps=args.steps, asym=args.asym, seed=args.seed,
                                     progress=not args.quiet, split=args.split, year=args.year)
     meta = read_tracker_metadata(path)
-    print(f"wrote {path} ({meta['pairs']} motion pairs from {meta['tracks']} tracks, final loss {meta['final_loss']:.4f})")
+    print(
+        f"wrote {path} ({meta['pairs']} motion pairs from {meta['tracks']} tracks, final loss {meta['final_loss']:.4f})"
+    )
     return 0
 
 # %% ../nbs/09_parametric_tracker.ipynb #4e0916be
 class Trajectory(NamedTuple):
-    "A toy video: true object masks gt (T,H,W), the fake segmenter's probabilities prob (T,H,W), object boxes (T,4), look-alike mask (T,H,W)."
+    """A toy video: true object masks gt (T,H,W), the fake segmenter's probabilities prob (T,H,W), object boxes (T,4),
+    look-alike mask (T,H,W)."""
     gt: torch.Tensor
     prob: torch.Tensor
     boxes: torch.Tensor
@@ -268,9 +285,12 @@ def _square_mask(x, y, s, H, Wd):
 
 def toy_trajectory(T=30, H=64, W=96, speed=2.0, accel=0.0, turn=0.0, noise=0.0, distance=6.0, similarity=0.8,
                    size=12, distractor_from=2, seed=0):
-    "A moving square and a look-alike as a fake segmenter would output them; frame 0's `prob` is the true mask (the annotation)."
-    if T < 1 or size < 1 or size > min(H, W) // 2: raise ValueError(f'need T >= 1 and 1 <= size <= min(H, W) / 2, got T={T}, size={size}')
-    if not 0 <= similarity <= 1 or distance < 0 or noise < 0: raise ValueError('need 0 <= similarity <= 1, distance >= 0, noise >= 0')
+    """A moving square and a look-alike as a fake segmenter would output them; frame 0's `prob` is the true mask (the
+    annotation)."""
+    if T < 1 or size < 1 or size > min(H, W) // 2:
+        raise ValueError(f'need T >= 1 and 1 <= size <= min(H, W) / 2, got T={T}, size={size}')
+    if not 0 <= similarity <= 1 or distance < 0 or noise < 0:
+        raise ValueError('need 0 <= similarity <= 1, distance >= 0, noise >= 0')
     rng = np.random.default_rng(seed)
     pos, heading, v = np.array([2.0, H / 3 - size / 2]), 0.0, float(speed)
     off = np.array([0.0, size + distance])                         # look-alike: below the object, `distance` px apart
@@ -278,7 +298,9 @@ def toy_trajectory(T=30, H=64, W=96, speed=2.0, accel=0.0, turn=0.0, noise=0.0, 
     for t in range(T):
         x, y = math.floor(pos[0] + 0.5), math.floor(pos[1] + 0.5)           # whole pixels, halves rounded up
         g = _square_mask(x, y, size, H, W)
-        d = _square_mask(math.floor(pos[0] + off[0] + 0.5), math.floor(pos[1] + off[1] + 0.5), size, H, W) * (t >= distractor_from)
+        d = _square_mask(math.floor(pos[0] + off[0] + 0.5), math.floor(pos[1] + off[1] + 0.5), size, H, W) * (
+            t >= distractor_from
+        )
         d = d * (1 - g)                                            # the object occludes the look-alike
         gts.append(g); dis.append(d > 0); probs.append(g if t == 0 else torch.maximum(g, d * similarity))
         boxes.append(masks_to_boxes(g)[0])
@@ -303,7 +325,8 @@ def toy_motion_pairs(n=200, T=20, seed=0):
     return motion_pairs(tracks)
 
 def toy_pt_model(asym, steps=600, seed=0, pairs=None):
-    "A PT MotionMLP trained with asymmetry factor `asym` on the motion `pairs` (default: `toy_motion_pairs(seed=seed)`)."
+    """A PT MotionMLP trained with asymmetry factor `asym` on the motion `pairs` (default:
+    `toy_motion_pairs(seed=seed)`)."""
     X, Y = toy_motion_pairs(seed=seed) if pairs is None else pairs
     return fit_motion_mlp(X, Y, steps=steps, asym=float(asym), batch=128, seed=seed)[0]
 

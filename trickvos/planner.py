@@ -86,7 +86,9 @@ def _train(step, ctx):
     over = {**ctx.train_overrides, 'seed': step.seed}
     if donor: over['decoder_from'] = str(run_dir(ctx, step.seed, donor))
     cfg = train_config(step.preset, ctx.scale, **over)
-    train(cfg, ctx.data, step.out, resume=(Path(step.out) / CHECKPOINT).exists(), device=ctx.device, progress=ctx.progress)
+    train(
+        cfg, ctx.data, step.out, resume=(Path(step.out) / CHECKPOINT).exists(), device=ctx.device, progress=ctx.progress
+    )
 
 def _tracker(step, ctx):
     from trickvos.parametric_tracker import train_parametric_tracker
@@ -95,7 +97,9 @@ def _tracker(step, ctx):
 def _floor(step, ctx):
     from trickvos.metrics import copy_first_frame
     copy_first_frame(ctx.data, 'val', Path(step.out) / 'pred')
-    _write_json(Path(step.out) / 'scores.json', {'scores': score_splits(Path(step.out) / 'pred', ctx.data, out_dir=step.out)})
+    _write_json(
+        Path(step.out) / 'scores.json', {'scores': score_splits(Path(step.out) / 'pred', ctx.data, out_dir=step.out)}
+    )
 
 def _eval(step, ctx):
     from trickvos.evaluation import evaluate_model
@@ -127,7 +131,8 @@ def step_cost(step, ctx):
     import inspect
     from trickvos.training import train_config
     from trickvos.synthetic import generate_benchmark
-    syn = {**{k: p.default for k, p in inspect.signature(generate_benchmark).parameters.items()}, **ctx.synth}   # its own defaults
+    # its own defaults
+    syn = {**{k: p.default for k, p in inspect.signature(generate_benchmark).parameters.items()}, **ctx.synth}
     px = syn['size'][0] * syn['size'][1] / (128 * 224)
     big = 1.5 if step.preset == 'stcn' else 1.0
     if step.kind == 'synth': return 0.02 * (syn['n_train'] + syn['n_val']) * syn['frames'] * px
@@ -135,11 +140,13 @@ def step_cost(step, ctx):
         c = train_config('baseline', ctx.scale, **ctx.train_overrides)
         return 0.5 * c.total_iters * c.batch_size / 4 * c.crop[0] * c.crop[1] / 96 ** 2 * big
     if step.kind == 'tracker': return 0.003 * ctx.tracker_steps
-    if step.kind in ('eval', 'floor'): return 0.1 * syn['n_val'] * syn['frames'] * px * (big if step.kind == 'eval' else 0.5)
+    if step.kind in ('eval', 'floor'):
+        return 0.1 * syn['n_val'] * syn['frames'] * px * (big if step.kind == 'eval' else 0.5)
     return 0.2 * ctx.bench_reps * px * big
 
 def run_plan(steps, ctx, progress=True, timings=None):
-    "Run the unfinished steps in order; each one's seconds go into `timings` (saved to ctx.out/timings.json as it goes)."
+    """Run the unfinished steps in order; each one's seconds go into `timings` (saved to ctx.out/timings.json as it
+    goes)."""
     timings = {} if timings is None else timings
     todo = [s for s in steps if not s.done]
     cost = {s.name: step_cost(s, ctx) for s in steps}

@@ -27,7 +27,8 @@ def _resize(x, size):
     return x if tuple(x.shape[-2:]) == tuple(size) else F.interpolate(x, size, mode='bilinear', align_corners=False)
 
 class MultiCore(InferenceCore):
-    "Multi-scale testing and ensembles: members (each model at each scale) with their own memories, fused before Trick 3 and aggregation."
+    """Multi-scale testing and ensembles: members (each model at each scale) with their own memories, fused before Trick
+    3 and aggregation."""
     def __init__(self, models, scales=(1.0,), device=None, tracker=None, top_k=None, eps=1e-7, **options):
         models = list(models) if isinstance(models, (list, tuple)) else [models]
         scales = tuple(float(s) for s in scales)
@@ -62,8 +63,12 @@ class MultiCore(InferenceCore):
             keys.append((query[0], xp))
             probs.append(pad_divide_by(_resize(torch.sigmoid(unpad(logits, core.pad).float()), size))[0])
         if not read: return keys, None
-        fused = torch.logit(torch.stack(probs).mean(0), self.eps)          # the average of the members' object probabilities
-        return keys, self.model.aggregate(fused if tracker is None else filter_with_tracker(tracker, fused, self.pad))[1]
+        # the average of the members' object probabilities
+        fused = torch.logit(torch.stack(probs).mean(0), self.eps)
+        return (
+            keys,
+            self.model.aggregate(fused if tracker is None else filter_with_tracker(tracker, fused, self.pad))[1],
+        )
 
     def _extend_memory(self, n_new):
         for core, _ in self.members:

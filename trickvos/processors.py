@@ -23,10 +23,12 @@ __all__ = ['BACKENDS', 'runnable_model', 'make_core', 'segment_command']
 BACKENDS = ('torch', 'onnx')                         # onnx: the exported graphs run by onnxruntime (17_export)
 
 def runnable_model(model, device=None, optimise=False, backend='torch'):
-    "What a processor runs for these options: `model` (a `VOSModel` or a model file), its optimised copy, or its onnxruntime model."
+    """What a processor runs for these options: `model` (a `VOSModel` or a model file), its optimised copy, or its
+    onnxruntime model."""
     if backend not in BACKENDS: raise ValueError(f'backend must be one of {BACKENDS}, got {backend!r}')
     if backend == 'onnx':                        # `model` may also be an export folder (trickvos export)
-        if optimise: raise ValueError('optimise is a PyTorch path; the onnx backend applies its own graph optimisations')
+        if optimise:
+            raise ValueError('optimise is a PyTorch path; the onnx backend applies its own graph optimisations')
         if device is not None and not str(device).startswith('cpu'):
             raise ValueError(f'the onnx backend runs on the CPU (onnxruntime), not {device}; pass device cpu')
         return onnx_model(model)
@@ -37,7 +39,8 @@ def runnable_model(model, device=None, optimise=False, backend='torch'):
 
 # %% ../nbs/20_processors.ipynb #b4c656c5
 def make_core(model, device=None, tracker=None, scales=None, ensemble=(), optimise=False, backend='torch', **options):
-    "The processor these options ask for: an `InferenceCore`, or with test-time `scales` or an `ensemble` a `MultiCore` (options: top_k, flip, mem_every, max_memory)."
+    """The processor these options ask for: an `InferenceCore`, or with test-time `scales` or an `ensemble` a
+    `MultiCore` (options: top_k, flip, mem_every, max_memory)."""
     models = [runnable_model(m, device, optimise, backend) for m in (model, *ensemble)]
     if backend == 'onnx': device = 'cpu'
     if not scales and not ensemble: return InferenceCore(models[0], device, tracker, **options)
@@ -57,7 +60,8 @@ def segment_command(args):
     core = make_core(model, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
                      mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend, top_k=args.top_k)
     labels = propagate(core, frames, mask, progress=not args.quiet, short_side=args.short_side)
-    for p in out.glob('*.png'): p.unlink()      # --overwrite: stale masks of an earlier, longer video go, once ours are ready
+    # --overwrite: stale masks of an earlier, longer video go, once ours are ready
+    for p in out.glob('*.png'): p.unlink()
     write_predictions(out.parent, out.name, labels, names)
     print(f'{len(frames)} frames, objects {core.object_ids}: palette PNGs in {out} '
           f'({core.stats["frames"] / core.stats["seconds"]:.1f} FPS on {device})')

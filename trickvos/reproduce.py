@@ -35,7 +35,8 @@ def table_rows(tables=(1, 2)):
     return (TABLE1_ROWS if 1 in tables else []) + (TABLE2_ROWS if 2 in tables else [])
 
 def plan_runs(out, seeds=(0,), data=None, tables=(1, 2)):
-    "The ordered steps of a reproduction of `tables` into `out` (donors before the runs that use them); `data` None: generate it."
+    """The ordered steps of a reproduction of `tables` into `out` (donors before the runs that use them); `data` None:
+    generate it."""
     from trickvos.training import DONOR_PRESETS
     out, rows = Path(out), table_rows(tables)
     steps = [] if data is not None else [Step('synth', 'synth', out / 'synth')]
@@ -75,7 +76,8 @@ def plan_table(steps, tables=(1, 2)):
     return '\n'.join(lines)
 
 # %% ../nbs/12_ablation.ipynb #c5a757c5
-REPRODUCE_SCALES = tuple(n for n, s in SCALES.items() if s.synth is not None)   # the scales of `06_training` a reproduction runs at
+# the scales of `06_training` a reproduction runs at
+REPRODUCE_SCALES = tuple(n for n, s in SCALES.items() if s.synth is not None)
 
 # %% ../nbs/12_ablation.ipynb #6f270162
 def _read(path): return json.loads(Path(path).read_text())
@@ -115,10 +117,15 @@ def _params(ctx, seed, preset, tracker):
     return n
 
 def training_curves(ctx, runs):
-    "{run: {'step', 'stage', 'loss'}} from the `log.csv` of each run folder name in `runs` ('seed1/trick2', ...) that has one."
+    """{run: {'step', 'stage', 'loss'}} from the `log.csv` of each run folder name in `runs` ('seed1/trick2', ...) that
+    has one."""
     from trickvos.training import read_log
     logs = {r: read_log(Path(ctx.out) / 'runs' / r) for r in runs}
-    return {r: {k: [round(float(x), 5) for x in log[k]] for k in ('step', 'stage', 'loss')} for r, log in logs.items() if log}
+    return {
+        r: {k: [round(float(x), 5) for x in log[k]] for k in ('step', 'stage', 'loss')}
+        for r, log in logs.items()
+        if log
+    }
 
 def per_object(folder, split='val'):
     "{object: J&F} from the per-sequence table that `02_metrics` wrote into an evaluation folder."
@@ -128,7 +135,9 @@ def per_object(folder, split='val'):
 
 def _objects(ctx, seeds, tables):
     "{'seed{s}/{eval key}': {object: J&F}} of every evaluation of `tables` whose per-sequence table is there."
-    keys = [f'seed{s}/{eval_key(p, t)}' for s in seeds for p, t in dict.fromkeys((p, t) for _, p, t in table_rows(tables))]
+    keys = [
+        f'seed{s}/{eval_key(p, t)}' for s in seeds for p, t in dict.fromkeys((p, t) for _, p, t in table_rows(tables))
+    ]
     pred = {k: Path(ctx.out) / 'evals' / k / 'pred' for k in keys}
     return {k: per_object(d) for k, d in pred.items() if (d / 'per-sequence_results-val.csv').is_file()}
 
@@ -167,7 +176,8 @@ def _delta(e, base):
     return f'{d:+.1f}' + (f' [{min(paired):+.1f}, {max(paired):+.1f}]' if len(paired) > 1 else '')
 
 def table1_markdown(results):
-    "Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019 val; rows not run say so."
+    """Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019
+    val; rows not run say so."""
     ours = {(e['row'], e['split']): e for e in results['rows']}
     paper = {(p['row'], p['dataset']): p['J&F'] for p in results['paper'] if p['table'] == 1}
     dsets = list(dict.fromkeys(d for _, d in paper))
@@ -178,7 +188,11 @@ def table1_markdown(results):
     for r, _, _ in TABLE1_ROWS:
         e = ours.get((r, 'val'))
         seen, unseen = (_pct(ours[(r, s)]['J&F']) if (r, s) in ours else '—' for s in SPLITS[1:])
-        mine = (['not run'] + ['—'] * 3 if e is None else [_ours(e), _pct(e['J']), _pct(e['F']), _delta(e, ours[('Baseline', 'val')])])
+        mine = (
+            ['not run'] + ['—'] * 3
+            if e is None
+            else [_ours(e), _pct(e['J']), _pct(e['F']), _delta(e, ours[('Baseline', 'val')])]
+        )
         lines.append(f"| {r} | " + ' | '.join(mine) + f" | {seen} | {unseen} | "
                      + ' | '.join(_pct(paper.get((r, d)), 2) for d in dsets) + ' |')
     f = results['floor']
@@ -196,7 +210,8 @@ def table1_markdown(results):
     return '\n'.join(lines) + '\n' + note + '\n'
 
 def table2_markdown(results):
-    "Table 2: our J, F, J&F (val, seen, unseen), parameters and FPS beside the paper's DAVIS 2017 / YouTube-VOS 2019 numbers."
+    """Table 2: our J, F, J&F (val, seen, unseen), parameters and FPS beside the paper's DAVIS 2017 / YouTube-VOS 2019
+    numbers."""
     ours = {(e['row'], e['split']): e for e in results['table2']}
     paper = {(p['row'], p['dataset']): p for p in results['paper'] if p['table'] == 2}
     head = ['row', 'ours J&F', 'ours J', 'ours F', 'ours J&F seen', 'ours J&F unseen', 'ours params', 'ours FPS (eval)',
@@ -222,7 +237,8 @@ def table2_markdown(results):
 
 # %% ../nbs/12_ablation.ipynb #a8f39fed
 def plot_table1(results, save=None, dpi=75):
-    "Horizontal bars of Table 1: ours (synthetic val J&F, seeds as dots, the floor dashed) beside the paper's DAVIS 2017 val."
+    """Horizontal bars of Table 1: ours (synthetic val J&F, seeds as dots, the floor dashed) beside the paper's DAVIS
+    2017 val."""
     from matplotlib.figure import Figure
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     names = [r for r, _, _ in TABLE1_ROWS]
@@ -237,9 +253,14 @@ def plot_table1(results, save=None, dpi=75):
         ax.barh(y, np.array(vals) * 100, color=c, height=0.6)
         if i == 0:
             for j, n in enumerate(names):
-                if n in ours: ax.plot([100 * v['J&F'] for v in ours[n]['seeds'].values()], [j] * len(ours[n]['seeds']), 'k.', ms=4)
+                if n in ours:
+                    ax.plot(
+                        [100 * v['J&F'] for v in ours[n]['seeds'].values()], [j] * len(ours[n]['seeds']), 'k.', ms=4
+                    )
                 else: ax.text(0.5, j, 'not run', va='center', fontsize=7, color='gray')
-            ax.axvline(100 * results['floor']['val']['J&F'], color='tab:red', ls='--', lw=1, label='copy-first-frame floor')
+            ax.axvline(
+                100 * results['floor']['val']['J&F'], color='tab:red', ls='--', lw=1, label='copy-first-frame floor'
+            )
             ax.legend(fontsize=7, loc='lower right')
         ax.set_yticks(y, names if i == 0 else [''] * len(names), fontsize=8); ax.invert_yaxis()
         ax.set_title(title, fontsize=9); ax.set_xlabel('J&F (%)', fontsize=8)
@@ -252,14 +273,16 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
               synth=None, tracker_steps=None, bench_reps=None, tables=(1, 2), reuse=False):
     "Train, evaluate and tabulate every run of `tables` (Table 1, 2 or both) on the synthetic benchmark into `out`; returns the results dict.\n\n"\
     "`reuse`: seed 0's runs that a shipped reference model already is (`reuse_shipped`) are copied, not trained."
-    if scale not in REPRODUCE_SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(REPRODUCE_SCALES)}')
+    if scale not in REPRODUCE_SCALES:
+        raise ValueError(f'unknown scale {scale!r}; choose one of {list(REPRODUCE_SCALES)}')
     sc = SCALES[scale]
     seeds = tuple(sc.seeds if seeds is None else seeds)
     if not seeds or len(set(seeds)) != len(seeds): raise ValueError(f'need one or more distinct seeds, got {seeds}')
     tables = tuple(sorted(set(tables)))
     table_rows(tables)                                          # a clear error for tables other than 1 and 2
     out = Path(out)
-    if data is not None and not (Path(data) / 'ImageSets').is_dir(): raise FileNotFoundError(f'no DAVIS-layout dataset at {data}')
+    if data is not None and not (Path(data) / 'ImageSets').is_dir():
+        raise FileNotFoundError(f'no DAVIS-layout dataset at {data}')
     ctx = Context(out, Path(data) if data is not None else out / 'synth', scale, device, dict(train_overrides or {}),
                   {**sc.synth, **(synth or {})}, tracker_steps or sc.tracker_steps, bench_reps or sc.bench_reps)
     steps = plan_runs(out, seeds, data, tables)
@@ -272,7 +295,8 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
     _write_json(out / 'results.json', res)
     for t, md in ((1, table1_markdown), (2, table2_markdown)):
         if t in tables: (out / f'table{t}.md').write_text(md(res))
-        else: (out / f'table{t}.md').unlink(missing_ok=True)      # never leave a table of an earlier call beside these results
+        # never leave a table of an earlier call beside these results
+        else: (out / f'table{t}.md').unlink(missing_ok=True)
     if 1 in tables: plot_table1(res, save=out / 'table1.png')
     return res
 
@@ -280,7 +304,8 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
 def _video(obj): return obj.rsplit('_', 1)[0]          # 'val-0008_2' -> 'val-0008' (DAVIS names objects VIDEO_ID)
 
 def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
-    "`row` minus `base` (J&F, same seed, per object, mean over seeds), with a 95% interval over seeds and videos (hierarchical bootstrap)."
+    """`row` minus `base` (J&F, same seed, per object, mean over seeds), with a 95% interval over seeds and videos
+    (hierarchical bootstrap)."""
     rows = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
     objs = results.get('objects') or {}
     if row not in rows or base not in rows: return None
@@ -295,7 +320,8 @@ def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
     counts = np.bincount(vid, minlength=len(videos))
     rng = np.random.default_rng(seed)
     ps = rng.integers(0, len(seeds), size=(n_boot, len(seeds)))                 # level 1: seeds, with replacement
-    pv = rng.integers(0, len(videos), size=(n_boot, len(seeds), len(videos)))   # level 2: videos, within each drawn seed
+    # level 2: videos, within each drawn seed
+    pv = rng.integers(0, len(videos), size=(n_boot, len(seeds), len(videos)))
     boot = sums[ps[..., None], pv].sum((1, 2)) / counts[pv].sum((1, 2))
     return {'delta': float(np.mean(list(d.values()))), 'seeds': {s: float(np.mean(list(p.values()))) for s, p in zip(seeds, per_seed)},
             'ci': (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
@@ -331,7 +357,8 @@ TRICK_STEPS = [('Trick 1', '+ Trick 1', 'Baseline'), ('Trick 1', '+ Trick 1+2', 
                ('Trick 3 (PT)', '+ Trick 3 (PT)', 'Baseline'), ('Trick 3 (PT)', '+ TrickVOS (PT)', '+ Trick 1+2')]
 
 def trick_table(results, steps=TRICK_STEPS):
-    "Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over seeds and videos."
+    """Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over seeds
+    and videos."""
     lines = ['| trick | row − row without it | Δ J&F (points)' + _DELTA_COLS, '|' + ' --- |' * 7]
     lines += [l for t, r, b in steps for l in [_delta_line(results, r, b, f'{t} | {r} − {b}')] if l]
     return '\n'.join(lines + [''])
@@ -341,10 +368,16 @@ def shipped_results(names=None):
     "Results (the schema of results.json, one seed) from the records of models shipped in trickvos/weights/."
     from trickvos.model import WEIGHTS_DIR, shipped_info
     given = names is not None
-    names = [names] if isinstance(names, str) else list(names) if given else sorted(p.stem for p in WEIGHTS_DIR.glob('*.json'))
+    names = (
+        [names]
+        if isinstance(names, str)
+        else list(names) if given else sorted(p.stem for p in WEIGHTS_DIR.glob('*.json'))
+    )
     recs = {n: shipped_info(n) for n in names}
     if given and any(not r.get('rows') for r in recs.values()):
-        raise FileNotFoundError(f"no shipped record with results for {[n for n, r in recs.items() if not r.get('rows')]} in {WEIGHTS_DIR}")
+        raise FileNotFoundError(
+            f"no shipped record with results for {[n for n, r in recs.items() if not r.get('rows')]} in {WEIGHTS_DIR}"
+        )
     recs = {n: r for n, r in recs.items() if r.get('rows')}
     if not recs: raise FileNotFoundError(f'no shipped record with results in {WEIGHTS_DIR}')
     first = next(iter(recs.values()))
@@ -365,15 +398,22 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast
     planned = set(p for _, p, _ in table_rows(tables))
     recs = [(p.stem, _read(p)) for p in sorted(WEIGHTS_DIR.glob('*.json'))]
-    recs = sorted((r for r in recs if r[1].get('preset') in planned and 'config' in r[1]), key=lambda r: r[1]['preset'] in DONOR_PRESETS)
+    recs = sorted(
+        (r for r in recs if r[1].get('preset') in planned and 'config' in r[1]),
+        key=lambda r: r[1]['preset'] in DONOR_PRESETS,
+    )
     reused = {}
     for name, rec in recs:
         preset, run = rec['preset'], run_dir(ctx, seed, rec['preset'])
         donor = DONOR_PRESETS.get(preset)
-        want = train_config(preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})})
-        if run.exists() or config_diff(rec['config'], want, ('bookkeeping', 'source')): continue   # absent fields: defaults
+        want = train_config(
+            preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}
+        )
+        # absent fields: defaults
+        if run.exists() or config_diff(rec['config'], want, ('bookkeeping', 'source')): continue
         cmd = rec.get('commands', {}).get('synth', '').split()
-        if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue  # made as reproduce makes its own
+        # made as reproduce makes its own
+        if cmd[:3] != ['trickvos', 'synth', '--out'] or cmd[4:] != synth_args: continue
         if donor:
             donor_model = run_dir(ctx, seed, donor) / MODEL_FILE
             if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != file_sha256(donor_model): continue
@@ -390,7 +430,8 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
 RESULTS_DIR = Path(__file__).parent / 'results' if '__file__' in globals() else Path('../trickvos/results')
 
 def reference_results(name='reference-table1'):
-    "The shipped results of a reproduction (`RESULTS_DIR/name.json`, e.g. Table 1 at reference scale, 2 seeds), else `shipped_results()`."
+    """The shipped results of a reproduction (`RESULTS_DIR/name.json`, e.g. Table 1 at reference scale, 2 seeds), else
+    `shipped_results()`."""
     p = RESULTS_DIR / f'{name}.json'
     if p.is_file(): return {**_read(p), 'file': f'trickvos/results/{name}.json'}
     return shipped_results()

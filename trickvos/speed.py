@@ -27,7 +27,8 @@ __all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memor
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
 def propagate_step(model, frame, mem_keys, mem_values, tracker=None):
-    "One frame as `InferenceCore` runs it: `frame_step` (10_inference) [with the Trick 3 filter], then `memorise` -> (probs, key, value)."
+    """One frame as `InferenceCore` runs it: `frame_step` (10_inference) [with the Trick 3 filter], then `memorise` ->
+    (probs, key, value)."""
     query, probs = frame_step(model, frame, mem_keys, mem_values, tracker)
     return probs, query[0], model.memorise(probs, frame)
 
@@ -42,7 +43,8 @@ def encode_memory(model, frames, masks):
 
 # %% ../nbs/14_speed.ipynb #474e177d
 def bench_inputs(config, K, size, memory=2, n_query=2, device='cpu', seed=0):
-    "Random inputs of one configuration: memory keys (1,Ck,T,h,w) and values (1,K,Cv,T,h,w), `n_query` frames (1,3,H,W)."
+    """Random inputs of one configuration: memory keys (1,Ck,T,h,w) and values (1,K,Cv,T,h,w), `n_query` frames
+    (1,3,H,W)."""
     g = torch.Generator().manual_seed(seed)
     H, W = size
     mem_keys = torch.randn(1, config.key_dim, memory, H // 16, W // 16, generator=g)
@@ -52,7 +54,8 @@ def bench_inputs(config, K, size, memory=2, n_query=2, device='cpu', seed=0):
 
 # %% ../nbs/14_speed.ipynb #8449d6a8
 def time_call(fn, *args, device='cpu', cpu_time=False):
-    "(fn(*args), ms): CUDA events around the call (synchronised) on a GPU; on the CPU wall time, or with `cpu_time` the process's CPU time."
+    """(fn(*args), ms): CUDA events around the call (synchronised) on a GPU; on the CPU wall time, or with `cpu_time`
+    the process's CPU time."""
     device = torch.device(device)
     if device.type == 'cuda':
         start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
@@ -66,7 +69,8 @@ def time_call(fn, *args, device='cpu', cpu_time=False):
     return out, 1e3 * (clock() - t0)
 
 def memory_read_parts(model):
-    "The halves of `model.read_memory`: affinity(mem_keys, query_key) -> softmaxed W, readout(W, mem_values) -> readout."
+    """The halves of `model.read_memory`: affinity(mem_keys, query_key) -> softmaxed W, readout(W, mem_values) ->
+    readout."""
     if hasattr(model, 'affinity'): return model.affinity, model.readout
     cfg = model.config
     return (lambda mk, qk: memory_softmax(AFFINITIES[cfg.affinity](mk.flatten(2), qk.flatten(2)), cfg.top_k)), read_out
@@ -102,11 +106,14 @@ def profile_step(model, frame, mem_keys, mem_values, reps=3, cpu_time=False):
 
 # %% ../nbs/14_speed.ipynb #5f4d1441
 def fold_conv_bn(conv, bn):
-    "A Conv2d computing `bn(conv(x))` of an eval-mode BatchNorm: W' = W g/s, b' = (b - mu) g/s + beta, s = sqrt(var + eps)."
+    """A Conv2d computing `bn(conv(x))` of an eval-mode BatchNorm: W' = W g/s, b' = (b - mu) g/s + beta, s = sqrt(var +
+    eps)."""
     if not isinstance(conv, nn.Conv2d) or not isinstance(bn, nn.BatchNorm2d):
         raise TypeError(f'expected Conv2d and BatchNorm2d, got {type(conv).__name__} and {type(bn).__name__}')
-    if not bn.track_running_stats: raise ValueError('this BatchNorm keeps no running statistics (it normalises by the batch): nothing to fold')
-    if bn.num_features != conv.out_channels: raise ValueError(f'BatchNorm of {bn.num_features} channels after a conv of {conv.out_channels}')
+    if not bn.track_running_stats:
+        raise ValueError('this BatchNorm keeps no running statistics (it normalises by the batch): nothing to fold')
+    if bn.num_features != conv.out_channels:
+        raise ValueError(f'BatchNorm of {bn.num_features} channels after a conv of {conv.out_channels}')
     fused = fuse_conv_bn_eval(copy.deepcopy(conv).eval(), copy.deepcopy(bn).eval())    # PyTorch's own folding
     return fused.requires_grad_(False)
 
@@ -140,7 +147,8 @@ def randomise_batchnorm(model, seed=0):
 def affinity_last(mem_keys, query_key, affinity='l2', top_k=None):
     "Softmaxed affinity with the memory axis last: keys (B,Ck,T,h,w), query (B,Ck,h,w) -> W (B,hw,Thw), rows sum to 1."
     B, Ck = mem_keys.shape[:2]
-    if query_key.shape[:2] != (B, Ck): raise ValueError(f'query key {tuple(query_key.shape)} does not match memory keys {tuple(mem_keys.shape)}')
+    if query_key.shape[:2] != (B, Ck):
+        raise ValueError(f'query key {tuple(query_key.shape)} does not match memory keys {tuple(mem_keys.shape)}')
     mk, qk, s = mem_keys.reshape(B, Ck, -1), query_key.reshape(B, Ck, -1).transpose(1, 2), 1 / math.sqrt(Ck)
     if affinity == 'l2': sim = torch.baddbmm(mk.pow(2).sum(1, keepdim=True), qk, mk, beta=-s, alpha=2 * s)
     elif affinity == 'dot': sim = torch.bmm(qk, mk).mul_(s)
@@ -152,7 +160,8 @@ def affinity_last(mem_keys, query_key, affinity='l2', top_k=None):
 def readout_last(W, mem_values):
     "Readout with W (B,hw,Thw) from `affinity_last`: values (B,K,Cv,T,h,w) -> (B,K,Cv,h,w)."
     B, K, Cv, T, h, w = mem_values.shape
-    if W.shape != (B, h * w, T * h * w): raise ValueError(f'affinity {tuple(W.shape)} does not fit memory values {tuple(mem_values.shape)}')
+    if W.shape != (B, h * w, T * h * w):
+        raise ValueError(f'affinity {tuple(W.shape)} does not fit memory values {tuple(mem_values.shape)}')
     return (mem_values.reshape(B, K * Cv, T * h * w) @ W.transpose(1, 2)).view(B, K, Cv, h, w)
 
 # %% ../nbs/14_speed.ipynb #b8c2760c
@@ -198,7 +207,8 @@ def _clone(x):
     return x.clone() if torch.is_tensor(x) else x
 
 class CUDAGraphCache:
-    "Replay one CUDA graph per (name, input signature) of a function: inputs copied into static buffers, outputs copied."
+    """Replay one CUDA graph per (name, input signature) of a function: inputs copied into static buffers, outputs
+    copied."""
     def __init__(self, warmup=3):
         self.warmup, self.graphs = warmup, {}
 
@@ -268,7 +278,12 @@ class OptimisedVOS(nn.Module):
     def decode(self, readout, skips): return self._call(self.net.decode, readout, tuple(skips))
     def aggregate(self, object_logits, valid=None): return self._call(self.net.aggregate, object_logits, valid)
     # the one frame path of 04_model, on the parts above
-    segment, object_logits, predict, memorise = VOSModel.segment, VOSModel.object_logits, VOSModel.predict, VOSModel.memorise
+    segment, object_logits, predict, memorise = (
+        VOSModel.segment,
+        VOSModel.object_logits,
+        VOSModel.predict,
+        VOSModel.memorise,
+    )
 
     @torch.inference_mode()
     def forward(self, frames, first_mask, valid=None):
@@ -283,7 +298,10 @@ def half_dtype(half, device):
     "The network's dtype for `half`: None -> float16 on CUDA, float32 on the CPU; True/'fp16', 'bf16', False/'fp32'."
     if half is None: half = torch.device(device).type == 'cuda'
     if isinstance(half, torch.dtype): return half
-    if half not in HALF_DTYPES: raise ValueError(f'half must be None, True, False or one of {[k for k in HALF_DTYPES if isinstance(k, str)]}, got {half!r}')
+    if half not in HALF_DTYPES:
+        raise ValueError(
+            f'half must be None, True, False or one of {[k for k in HALF_DTYPES if isinstance(k, str)]}, got {half!r}'
+        )
     return HALF_DTYPES[half]
 
 # %% ../nbs/14_speed.ipynb #08e45480
@@ -298,7 +316,8 @@ def optimise_model(model, device='cpu', half=None, channels_last=None, fold_bn=T
     if cuda_graphs and not cuda: raise ValueError('cuda_graphs needs a CUDA device')
     net = fold_batchnorm(model) if fold_bn else copy.deepcopy(model).eval()
     net = net.to(dev)
-    for name in ('key_encoder', 'key_comp', 'value_encoder', 'value_proj', 'decoder'):   # 16-bit parts; key_proj stays float32
+    # 16-bit parts; key_proj stays float32
+    for name in ('key_encoder', 'key_comp', 'value_encoder', 'value_proj', 'decoder'):
         getattr(net, name).to(dtype)
     if channels_last: net.to(memory_format=torch.channels_last)
     if compile:
@@ -319,10 +338,12 @@ PATHS = {'eager': None, 'optimised': {}, 'compiled': {'compile': True},
          'onnx': 'onnx'}                             # the exported graphs run by onnxruntime on the CPU (17_export)
 
 def path_model(model, path, device='cpu'):
-    "The model that bench path `path` runs: `model` itself (eager), an `optimise_model` copy, or its onnxruntime export."
+    """The model that bench path `path` runs: `model` itself (eager), an `optimise_model` copy, or its onnxruntime
+    export."""
     if PATHS[path] is None: return model
     if PATHS[path] != 'onnx': return optimise_model(model, device, **PATHS[path])
-    if torch.device(device).type != 'cpu': raise ValueError(f'the onnx path runs on the CPU (onnxruntime), not {device}')
+    if torch.device(device).type != 'cpu':
+        raise ValueError(f'the onnx path runs on the CPU (onnxruntime), not {device}')
     from trickvos.export import onnx_model
     return onnx_model(model, threads=torch.get_num_threads())    # as many threads as PyTorch gets
 
@@ -345,7 +366,8 @@ def _models(presets, checkpoint, seed):
 
 # %% ../nbs/14_speed.ipynb #9be1a0e4
 def agreement(reference, model, mem_keys, mem_values, queries):
-    "(max |p - p_ref|, fraction of equal labels, number of differing labels) of `model` vs `reference` over the queries."
+    """(max |p - p_ref|, fraction of equal labels, number of differing labels) of `model` vs `reference` over the
+    queries."""
     pairs = [(propagate_step(model, q, mem_keys, mem_values)[0].float(), propagate_step(reference, q, mem_keys, mem_values)[0])
              for q in queries]
     differ = sum((p.argmax(1) != r.argmax(1)).sum().item() for p, r in pairs)
@@ -353,7 +375,8 @@ def agreement(reference, model, mem_keys, mem_values, queries):
             1 - differ / sum(r[:, 0].numel() for _, r in pairs), differ)
 
 def ready_tracker(name, K, size, device='cpu'):
-    "A Trick 3 tracker (None, 'none', 'cv', 'pt') past its two initialising frames for K objects, so every step filters."
+    """A Trick 3 tracker (None, 'none', 'cv', 'pt') past its two initialising frames for K objects, so every step
+    filters."""
     from trickvos.parametric_tracker import make_tracker
     tracker = make_tracker(name)
     if tracker is None: return None
@@ -365,7 +388,8 @@ def ready_tracker(name, K, size, device='cpu'):
 
 @torch.inference_mode()
 def time_filter(tracker, object_logits, reps, device='cpu'):
-    "(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `object_logits` (1,K,H,W), `reps` calls."
+    """(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `object_logits` (1,K,H,W), `reps`
+    calls."""
     t = []
     for _ in range(reps):
         cpu = time.process_time()
@@ -380,13 +404,16 @@ def _object_logits(model, frame, mem_keys, mem_values):
     return model.decode(model.read_memory(mem_keys, mem_values, key), skips)
 
 def time_interleaved(runners, mem_keys, mem_values, queries, warmup, reps, device, tick=lambda: None):
-    "{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker)) once, in an order that rotates."
+    """{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker))
+    once, in an order that rotates."""
     paths, times = list(runners), {p: [] for p in runners}
     for i in range(warmup + reps):
         for p in paths[i % len(paths):] + paths[:i % len(paths)]:
             model, tracker = runners[p] if isinstance(runners[p], tuple) else (runners[p], None)
             cpu = time.process_time()
-            ms = time_call(propagate_step, model, queries[i % len(queries)], mem_keys, mem_values, tracker, device=device)[1]
+            ms = time_call(
+                propagate_step, model, queries[i % len(queries)], mem_keys, mem_values, tracker, device=device
+            )[1]
             if i >= warmup: times[p].append((ms, 1e3 * (time.process_time() - cpu)))
             tick()
     return times
@@ -404,10 +431,16 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
     if not trackers or any(t not in TRACKERS for t in trackers):
         raise ValueError(f"trackers must be some of {TRACKERS}; got {list(trackers)}")
     if reps < 1 or warmup < 0 or memory < 1 or min(objects, default=0) < 1:
-        raise ValueError(f'need reps >= 1, warmup >= 0, memory >= 1 and objects >= 1, got {reps}, {warmup}, {memory}, {objects}')
+        raise ValueError(
+            f'need reps >= 1, warmup >= 0, memory >= 1 and objects >= 1, got {reps}, {warmup}, {memory}, {objects}'
+        )
     H, W = _pad16(size[0]), _pad16(size[1])
     from tqdm.auto import tqdm
-    bar = tqdm(total=len(presets) * len(objects) * len(paths) * len(trackers) * (warmup + reps), disable=not progress, desc='bench')
+    bar = tqdm(
+        total=len(presets) * len(objects) * len(paths) * len(trackers) * (warmup + reps),
+        disable=not progress,
+        desc='bench',
+    )
     rows, cudnn, n_threads = [], torch.backends.cudnn.benchmark, torch.get_num_threads()
     torch.backends.cudnn.benchmark = True                      # fixed sizes: let cuDNN pick its fastest kernels
     if threads is not None: torch.set_num_threads(threads)     # CPU threads for this run only
@@ -420,10 +453,15 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
                 agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
                 timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
                 times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
-                out = {p: _object_logits(r, queries[0], mk, mv) for p, r in runners.items()} if trackers != ['none'] else {}
+                out = (
+                    {p: _object_logits(r, queries[0], mk, mv) for p, r in runners.items()}
+                    if trackers != ['none']
+                    else {}
+                )
                 for (p, tr), t in times.items():
                     ms, cpu_ms = (statistics.median(x) for x in zip(*t))
-                    same = tr == 'none'                 # a tracker changes the output: agreement is the untracked path's
+                    # a tracker changes the output: agreement is the untracked path's
+                    same = tr == 'none'
                     f_ms, f_cpu = (None, None) if same else time_filter(timed[p, tr][1], out[p], reps, dev)
                     rows.append(dict(preset=preset, path=p, objects=K, size=f'{H}x{W}', device=dev.type,
                                      device_name=_device_name(dev), threads=torch.get_num_threads(),
@@ -443,7 +481,8 @@ def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), dev
 def _num(v, fmt): return f'{v:{fmt}}' if v is not None else f"{'-':>{fmt.split('.')[0]}}"
 
 def format_table(rows):
-    "A text table of `benchmark` rows: speed-ups over the same preset's eager path and over eager stcn; a tracker's overhead."
+    """A text table of `benchmark` rows: speed-ups over the same preset's eager path and over eager stcn; a tracker's
+    overhead."""
     by_cpu = bool(rows) and all(r.get('cpu_ms') is not None and r.get('threads') == 1 for r in rows)
     tracked = any(r.get('tracker', 'none') != 'none' for r in rows)
     key = lambda r, path=None, preset=None, tr=None: (preset or r['preset'], path or r['path'], r['objects'], r['size'],

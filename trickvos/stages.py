@@ -14,7 +14,11 @@ from .paper import PAPER_TRAINING_STAGES     # typed once, in 19_paper_numbers
 __all__ = ['TRAINING_STAGES', 'stage_configs', 'stages_table']
 
 # %% ../nbs/18_training_stages.ipynb #eba1eef2
-TRAINING_STAGES = {'Pre-training only': dict(main_iters=0), 'Main training only': dict(static_iters=0), 'Full training': {}}
+TRAINING_STAGES = {
+    'Pre-training only': dict(main_iters=0),
+    'Main training only': dict(static_iters=0),
+    'Full training': {},
+}
 
 def stage_configs(preset='baseline', scale='reference', **overrides):
     "{row: TrainConfig} of Good Practices' Table 1: `preset` at `scale` with stage 0 only, stage 2 only, and both."
@@ -22,11 +26,16 @@ def stage_configs(preset='baseline', scale='reference', **overrides):
 
 # %% ../nbs/18_training_stages.ipynb #7b6890c6
 def stages_table(record):
-    "Markdown table of a training-stages record (`trickvos/results/training-stages.json`): J&F per set beside the floor and the paper."
+    """Markdown table of a training-stages record (`trickvos/results/training-stages.json`): J&F per set beside the
+    floor and the paper."""
     sets = [s for s in ('synthetic val', 'DAVIS 2016 sample') if s in record['floor']]
-    head = ['training', 'static + video steps', 'arithmetic'] + [f'{s} J&F (floor {record["floor"][s]["J&F"]:.3f})' for s in sets]
+    head = ['training', 'static + video steps', 'arithmetic'] + [
+        f'{s} J&F (floor {record["floor"][s]["J&F"]:.3f})' for s in sets
+    ]
     lines = ['| ' + ' | '.join(head + ["paper's (YouTube-VOS)"]) + ' |', '|' + ' --- |' * (len(head) + 1)]
     for r in record['rows']:
-        cells = [r['row'], f"{r['static_iters']} + {r['main_iters']}", r.get('precision', 'float32')] + [f"{r[s]['J&F']:.3f}" for s in sets]
+        cells = [r['row'], f"{r['static_iters']} + {r['main_iters']}", r.get('precision', 'float32')] + [
+            f"{r[s]['J&F']:.3f}" for s in sets
+        ]
         lines.append('| ' + ' | '.join(cells + [f"{r['paper']:.3f}"]) + ' |')
     return '\n'.join(lines)

@@ -38,14 +38,19 @@ SPLITS = ('train', 'val')
 
 # %% ../nbs/01_synthetic.ipynb #0674d046
 MOTIONS = {'davis': dict(speed=0.45, radius=(0.2, 0.36), leave_prob=0.1),   # calibrated against DAVIS 2016 (below)
-           'fast': dict(speed=1.0, radius=(0.1, 0.21), leave_prob=0.3)}     # the first benchmark: the reference models' data
+           # the first benchmark: the reference models' data
+           'fast': dict(speed=1.0, radius=(0.1, 0.21), leave_prob=0.3)}
 DEFAULT_MOTION = 'davis'
 
 def motion_params(motion=DEFAULT_MOTION, speed=None, leave_prob=None):
     "(speed, radius range, leave_prob) of a named motion; an explicit `speed` or `leave_prob` overrides the motion's."
     if motion not in MOTIONS: raise ValueError(f'unknown motion {motion!r}; choose one of {list(MOTIONS)}')
     m = MOTIONS[motion]
-    return (m['speed'] if speed is None else speed), m['radius'], (m['leave_prob'] if leave_prob is None else leave_prob)
+    return (
+        (m['speed'] if speed is None else speed),
+        m['radius'],
+        (m['leave_prob'] if leave_prob is None else leave_prob),
+    )
 
 # %% ../nbs/01_synthetic.ipynb #6ac2a0c4
 TRAIN_FAMILIES = ('stripes', 'checker', 'dots', 'noise', 'gradient', 'waves')
@@ -300,7 +305,12 @@ class Sprite:
 
     def extent(self):
         "An upper bound of the distance from the centre to the outline over the whole video."
-        return self.r0*(1 + 2*float(self.shape['a'].sum()))*float(self.scale.max())*max(float(self.stretch.max()), 1/float(self.stretch.min()))
+        return (
+            self.r0
+            * (1 + 2 * float(self.shape['a'].sum()))
+            * float(self.scale.max())
+            * max(float(self.stretch.max()), 1 / float(self.stretch.min()))
+        )
 
 # %% ../nbs/01_synthetic.ipynb #7f94be28
 def polygon_area(pts):
@@ -309,7 +319,8 @@ def polygon_area(pts):
     return 0.5*abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 def draw_sprite(frame, instances, sp, t):
-    "Alpha-blend sprite `sp` at frame `t` into float32 `frame` (H,W,3), write its instance id; return its in-frame area."
+    """Alpha-blend sprite `sp` at frame `t` into float32 `frame` (H,W,3), write its instance id; return its in-frame
+    area."""
     H, W = instances.shape
     pts = sp.polygon(t)
     x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - 1, 0)
@@ -400,12 +411,14 @@ def check_size(size):
     try: H, W = size
     except (TypeError, ValueError): raise ValueError(f'size must be (H, W), got {size!r}') from None
     if not (_is_int(H) and _is_int(W)): raise ValueError(f'size must be two integers (H, W), got {size!r}')
-    if min(H, W) < MIN_SIZE: raise ValueError(f'size {H}x{W} is too small: both sides must be at least {MIN_SIZE} pixels')
+    if min(H, W) < MIN_SIZE:
+        raise ValueError(f'size {H}x{W} is too small: both sides must be at least {MIN_SIZE} pixels')
     return int(H), int(W)
 
 def _check_video_args(frames, size, min_objects, max_objects, distractors, speed, leave_prob, min_frames=1):
     "Validate the knobs shared by `generate_video` and `generate_benchmark`; returns (H, W)."
-    if not _is_int(frames) or frames < min_frames: raise ValueError(f'frames must be an integer >= {min_frames}, got {frames!r}')
+    if not _is_int(frames) or frames < min_frames:
+        raise ValueError(f'frames must be an integer >= {min_frames}, got {frames!r}')
     H, W = check_size(size)
     if not _is_int(max_objects) or not 1 <= max_objects <= MAX_OBJECTS:
         raise ValueError(f'max_objects must be an integer in 1..{MAX_OBJECTS}, got {max_objects!r}')
@@ -413,7 +426,8 @@ def _check_video_args(frames, size, min_objects, max_objects, distractors, speed
         raise ValueError(f'min_objects must be an integer in 1..max_objects ({max_objects}), got {min_objects!r}')
     if not (isinstance(distractors, bool) or _is_int(distractors) and distractors >= 0):
         raise ValueError(f'distractors must be True/False or a number >= 0 (most per video), got {distractors!r}')
-    if not (isinstance(speed, (int, float)) and 0 < speed <= 10): raise ValueError(f'speed must be in (0, 10], got {speed!r}')
+    if not (isinstance(speed, (int, float)) and 0 < speed <= 10):
+        raise ValueError(f'speed must be in (0, 10], got {speed!r}')
     if not (isinstance(leave_prob, (int, float)) and 0 <= leave_prob <= 1):
         raise ValueError(f'leave_prob must be in [0, 1], got {leave_prob!r}')
     return H, W
@@ -590,7 +604,8 @@ def benchmark_video(split, index, seed=0, frames=DEFAULT_FRAMES, size=DEFAULT_SI
                           texture_dir=texture_dir, name=video_name(split, index), **kw)
 
 def write_video(root, v, quality=JPEG_QUALITY):
-    "Write a SynthVideo into DAVIS folders under `root`: JPEGImages/480p/<name>/*.jpg and Annotations/480p/<name>/*.png."
+    """Write a SynthVideo into DAVIS folders under `root`: JPEGImages/480p/<name>/*.jpg and
+    Annotations/480p/<name>/*.png."""
     fdir = Path(root)/'JPEGImages'/'480p'/v.name
     fdir.mkdir(parents=True, exist_ok=True)
     for n, f, l in zip(v.frame_names, v.frames, v.labels):
@@ -691,7 +706,8 @@ def _json_default(x):
 
 # %% ../nbs/01_synthetic.ipynb #6ec64598
 def add_real_videos(out, root, names, year=2016, split='train', short_side=None, repeat=1):
-    "Copy the DAVIS-layout sequences `names` of `root` into `out`'s `split` (a benchmark, or a new folder), resized to `short_side`."
+    """Copy the DAVIS-layout sequences `names` of `root` into `out`'s `split` (a benchmark, or a new folder), resized to
+    `short_side`."""
     from trickvos.data import load_davis
     out = Path(out); meta_path = out/'meta.json'
     if not _is_int(repeat) or repeat < 1: raise ValueError(f'repeat must be an integer >= 1, got {repeat!r}')
@@ -749,14 +765,20 @@ def motion_statistics(root, year=2017, split='val', per_object=False):
     a = np.array([r['area0'] for r in rows])
     out = {k: float(np.nanmean([r[k] for r in rows])) for k in ('step', 'log_area', 'iou', 'copy_j')}
     med = {f'{k}_median': float(np.nanmedian([r[k] for r in rows])) for k in ('step', 'log_area')}
-    return dict(objects=len(rows), **out, **med, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90)))
+    return dict(
+        objects=len(rows), **out, **med, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90))
+    )
 
 # %% ../nbs/01_synthetic.ipynb #0a21d5d4
 def _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells):
     "cv2.remap maps (float32 (H,W) x and y source coordinates) of one random affine + elastic deformation."
     th, sh = np.deg2rad(rng.uniform(-max_rotation, max_rotation)), np.deg2rad(rng.uniform(-max_shear, max_shear))
     s = rng.uniform(*scale)
-    A = s*np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]]) @ np.array([[1, math.tan(sh)], [0, 1]])
+    A = (
+        s
+        * np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+        @ np.array([[1, math.tan(sh)], [0, 1]])
+    )
     c = np.array([(W - 1)/2, (H - 1)/2])
     shift = rng.uniform(-max_translate, max_translate, 2)*(W, H)
     Ai = np.linalg.inv(A)                                   # destination -> source
@@ -776,7 +798,8 @@ def static_clip(image, mask, n_frames=3, seed=None, rng=None, max_rotation=20.0,
     image, mask = np.asarray(image), np.asarray(mask)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f'image must be uint8 (H,W,3), got {image.dtype} {image.shape}')
-    if mask.shape != image.shape[:2]: raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
     if not _is_int(n_frames) or n_frames < 1: raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
     rng = np.random.default_rng(seed) if rng is None else rng
     mask = mask.astype(np.uint8)

@@ -21,7 +21,8 @@ def _span(occupied):
     return torch.where(occupied, i, float(n)).amin(-1), torch.where(occupied, i, -1.0).amax(-1)
 
 def masks_to_boxes(prob, threshold=0.5):
-    "`init` of Algorithm 1: tight boxes [x, y, w, h] of `prob > threshold`; (...,H,W) -> boxes (...,4) float, present (...) bool."
+    """`init` of Algorithm 1: tight boxes [x, y, w, h] of `prob > threshold`; (...,H,W) -> boxes (...,4) float, present
+    (...) bool."""
     m = prob > threshold
     cols, rows = m.any(-2), m.any(-1)
     (x0, x1), (y0, y1) = _span(cols), _span(rows)
@@ -39,7 +40,8 @@ def _axis_attention(lo, hi, n, soft, scale):
     return torch.exp(-0.5 * (d / scale.clamp(min=1.0)[..., None]) ** 2)
 
 def box_attention(boxes, present, H, W, margin=0.0, soft=False, sigma=0.1):
-    "Attention map AM (...,H,W) of boxes (...,4) [x,y,w,h] grown by `margin` x size per side; hard 0/1 or soft (Gaussian, std `sigma` x size); ones where not `present`."
+    """Attention map AM (...,H,W) of boxes (...,4) [x,y,w,h] grown by `margin` x size per side; hard 0/1 or soft
+    (Gaussian, std `sigma` x size); ones where not `present`."""
     x, y, w, h = boxes.float().unbind(-1)
     w, h = w.clamp(min=0), h.clamp(min=0)
     ax = _axis_attention(x - margin * w, x + (1 + margin) * w, W, soft, sigma * w)
@@ -60,7 +62,14 @@ class ConstantVelocityTracker:
     def __init__(self, margin=0.0, soft=False, clip=True, threshold=0.5, sigma=0.1, record=False):
         if margin < 0 or sigma <= 0 or not 0 <= threshold < 1:
             raise ValueError(f'need margin >= 0, sigma > 0, 0 <= threshold < 1; got {margin}, {sigma}, {threshold}')
-        self.margin, self.soft, self.clip, self.threshold, self.sigma, self.record = margin, soft, clip, threshold, sigma, record
+        self.margin, self.soft, self.clip, self.threshold, self.sigma, self.record = (
+            margin,
+            soft,
+            clip,
+            threshold,
+            sigma,
+            record,
+        )
         self.reset()
 
     def __repr__(self):
@@ -77,7 +86,8 @@ class ConstantVelocityTracker:
         return T
 
     def predict(self, last, prev, H, W):
-        "Predicted boxes BB^C = T' + BB^{C-1} from BB^{C-1} = `last`, BB^{C-2} = `prev` (K,4): sizes >= 0, clipped if `clip`."
+        """Predicted boxes BB^C = T' + BB^{C-1} from BB^{C-1} = `last`, BB^{C-2} = `prev` (K,4): sizes >= 0, clipped if
+        `clip`."""
         box = last + self.motion(last - prev, last)
         box = torch.cat([box[:, :2], box[:, 2:].clamp(min=0)], 1)
         return clip_boxes(box, H, W) if self.clip else box
@@ -97,8 +107,10 @@ class ConstantVelocityTracker:
 
     @torch.no_grad()
     def step(self, prob, annotated=False):
-        "Filter per-object probabilities `prob` (K,H,W) of the next frame -> M' (K,H,W); `annotated`: a given mask, only (re)initialise."
-        if prob.ndim != 3: raise ValueError(f'prob must be (K, H, W) per-object probabilities, got shape {tuple(prob.shape)}')
+        """Filter per-object probabilities `prob` (K,H,W) of the next frame -> M' (K,H,W); `annotated`: a given mask,
+        only (re)initialise."""
+        if prob.ndim != 3:
+            raise ValueError(f'prob must be (K, H, W) per-object probabilities, got shape {tuple(prob.shape)}')
         K, H, W = prob.shape
         self._grow(K, prob.device)
         pred = am = None
@@ -137,14 +149,16 @@ def draw_boxes(ax, rec, k=0):
 
 # %% ../nbs/08_tracker.ipynb #061fd133
 def kept_fraction(out, gt, threshold=0.5):
-    "Per-frame fraction of the ground-truth pixels still above `threshold` after filtering: (T,K,H,W) -> (T,K); 1 where GT is empty."
+    """Per-frame fraction of the ground-truth pixels still above `threshold` after filtering: (T,K,H,W) -> (T,K); 1
+    where GT is empty."""
     g, o = gt > threshold, out > threshold
     n = g.sum((-2, -1))
     return torch.where(n > 0, (g & o).sum((-2, -1)) / n.clamp(min=1), 1.0)
 
 # %% ../nbs/08_tracker.ipynb #e9f33ef4
 def label_probs(labels, object_ids):
-    "Label maps (...,H,W) (numpy or tensor) as one-hot per-object probabilities (...,K,H,W) float, objects in `object_ids` order."
+    """Label maps (...,H,W) (numpy or tensor) as one-hot per-object probabilities (...,K,H,W) float, objects in
+    `object_ids` order."""
     labels = torch.as_tensor(labels)
     ids = torch.as_tensor(list(object_ids), dtype=labels.dtype, device=labels.device)
     return (labels[..., None, :, :] == ids[:, None, None]).float()

@@ -29,7 +29,8 @@ __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPO
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
-    "`n` of the `annotated` frame indices, consecutive gaps in 1..`max_skip` (in annotated frames), maybe reversed (STCN)."
+    """`n` of the `annotated` frame indices, consecutive gaps in 1..`max_skip` (in annotated frames), maybe reversed
+    (STCN)."""
     m = len(annotated)
     if m < n: raise ValueError(f'a clip of {n} frames needs {n} annotated frames, the video has {m}')
     gaps = rng.integers(1, max(1, max_skip) + 1, size=n - 1)
@@ -43,7 +44,8 @@ STCN_MAX_SKIP = ((5, 10, 15, 20, 25, 5), (0.1, 0.2, 0.3, 0.4, 0.9))   # STCN's t
 
 def max_skip_at(progress, values=STCN_MAX_SKIP[0], switch_at=STCN_MAX_SKIP[1]):
     "STCN's max-skip curriculum: `values[i]` once `progress` (0..1 of the main stage) passes `switch_at[i-1]`."
-    if len(values) != len(switch_at) + 1: raise ValueError('max-skip curriculum needs one more value than switch points')
+    if len(values) != len(switch_at) + 1:
+        raise ValueError('max-skip curriculum needs one more value than switch points')
     return values[int(np.searchsorted(switch_at, progress, side='right'))]
 
 # %% ../nbs/06_training.ipynb #88b15a0b
@@ -62,7 +64,8 @@ def _objects(labels, min_pixels):
 
 def make_sample(frames, labels, rng, crop=(384, 384), max_objects=3, scale=(0.8, 1.2), flip=True, jitter=0.1,
                 min_pixels=16, tries=10):
-    "Random scale, crop, flip and brightness/contrast of a clip (frames (T,H,W,3) uint8, labels (T,H,W)) -> sample dict or None."
+    """Random scale, crop, flip and brightness/contrast of a clip (frames (T,H,W,3) uint8, labels (T,H,W)) -> sample
+    dict or None."""
     ch, cw = crop
     H, W = labels.shape[1:]
     s = max(rng.uniform(*scale), ch / H, cw / W)                # never smaller than the crop
@@ -87,7 +90,8 @@ def make_sample(frames, labels, rng, crop=(384, 384), max_objects=3, scale=(0.8,
 
 # %% ../nbs/06_training.ipynb #83b17189
 class ClipDataset(Dataset):
-    "Training samples of a stage; sample `i` is a pure function of (`seed`, `i`). Subclasses implement `clip(rng, step)`."
+    """Training samples of a stage; sample `i` is a pure function of (`seed`, `i`). Subclasses implement `clip(rng,
+    step)`."""
     def __init__(self, videos, n_frames, steps, samples_per_step, seed=0, crop=(384, 384), max_objects=3,
                  scale=(0.8, 1.2), resample=20):
         self.videos = [v for v in videos if len(v.annotated) >= self.min_annotated(n_frames)]
@@ -149,7 +153,8 @@ TRAIN_PRESETS = {'baseline': ('baseline', 'baseline'), 'stcn': ('stcn', 'baselin
 DONOR_PRESETS = {'trick2': 'baseline', 'trick12': 'trick1'}   # Trick 2: the preset whose trained decoder each re-uses
 
 def _bookkeeping(default, kind='bookkeeping'):
-    "A config field that does not change what is learnt: how the run is kept ('bookkeeping') or where its start came from ('source')."
+    """A config field that does not change what is learnt: how the run is kept ('bookkeeping') or where its start came
+    from ('source')."""
     return field(default=default, metadata={'kind': kind})
 
 @dataclass
@@ -181,21 +186,26 @@ class TrainConfig:
     eval_every: int = 0             # J&F learning curve: score `eval_data` every N steps (0: never)
     eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
     eval_videos: int = 4
-    keep_best: bool = False         # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
-    ema: float = 0.0                # decay of an exponential moving average of the weights (0: none); see 'Averaged weights'
+    # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
+    keep_best: bool = False
+    # decay of an exponential moving average of the weights (0: none); see 'Averaged weights'
+    ema: float = 0.0
     seed: int = 0
     workers: int = _bookkeeping(0)
     log_every: int = _bookkeeping(10)
     ckpt_every: int = _bookkeeping(100)
     split: str = 'train'
-    decoder_from: str | None = _bookkeeping(None, 'source')  # Trick 2: a finished run (or model file) whose decoder initialises this one
-    model_from: str | None = _bookkeeping(None, 'source')    # the whole network from a run or model file: the control, or a new leg
+    # Trick 2: a finished run (or model file) whose decoder initialises this one
+    decoder_from: str | None = _bookkeeping(None, 'source')
+    # the whole network from a run or model file: the control, or a new leg
+    model_from: str | None = _bookkeeping(None, 'source')
 
     def __post_init__(self):
         self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
         self.skip_values, self.skip_at = tuple(self.skip_values), tuple(self.skip_at)
         self.eval_data = tuple(str(d) for d in self.eval_data)
-        if self.preset not in TRAIN_PRESETS: raise ValueError(f'unknown training preset {self.preset!r}; choose one of {list(TRAIN_PRESETS)}')
+        if self.preset not in TRAIN_PRESETS:
+            raise ValueError(f'unknown training preset {self.preset!r}; choose one of {list(TRAIN_PRESETS)}')
         if any(c % 16 for c in self.crop): raise ValueError(f'crop must be multiples of 16, got {self.crop}')
         if self.static_iters < 0 or self.main_iters < 0 or self.static_iters + self.main_iters == 0:
             raise ValueError('static_iters and main_iters must be >= 0, not both 0')
@@ -218,9 +228,11 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Scale:
-    "A run size: the `TrainConfig` fields it sets and, at a scale a whole reproduction runs at (`12_ablation`), its benchmark, seeds and side runs."
+    """A run size: the `TrainConfig` fields it sets and, at a scale a whole reproduction runs at (`12_ablation`), its
+    benchmark, seeds and side runs."""
     train: dict
-    synth: dict | None = None       # `generate_benchmark` arguments of a reproduction (None: no reproduction at this scale)
+    # `generate_benchmark` arguments of a reproduction (None: no reproduction at this scale)
+    synth: dict | None = None
     seeds: tuple = (0,)             # a reproduction's seeds
     tracker_steps: int = 1000       # a reproduction's parametric-tracker training steps
     bench_reps: int = 5             # a reproduction's speed-benchmark repetitions
@@ -247,13 +259,19 @@ def train_config(preset='baseline', scale='lesson', **overrides):
 
 # %% ../nbs/06_training.ipynb #d91f8311
 def bookkeeping_fields(kinds=('bookkeeping',)):
-    "Names of the TrainConfig fields of `kinds`: 'bookkeeping' (how a run is kept), 'source' (where its start weights came from)."
+    """Names of the TrainConfig fields of `kinds`: 'bookkeeping' (how a run is kept), 'source' (where its start weights
+    came from)."""
     return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
 
 def config_diff(saved, cfg, kinds=('bookkeeping',)):
-    "Fields whose value in the config dict `saved` (a run's or a record's) differs from `cfg`, fields of `kinds` aside (absent ones read as defaults)."
+    """Fields whose value in the config dict `saved` (a run's or a record's) differs from `cfg`, fields of `kinds` aside
+    (absent ones read as defaults)."""
     default, mine = asdict(TrainConfig()), asdict(cfg)
-    return {k for k in mine if k not in bookkeeping_fields(kinds) and json.dumps(saved.get(k, default[k])) != json.dumps(mine[k])}
+    return {
+        k
+        for k in mine
+        if k not in bookkeeping_fields(kinds) and json.dumps(saved.get(k, default[k])) != json.dumps(mine[k])
+    }
 
 def read_run_config(run):
     "The `TrainConfig` that the run folder `run` was trained with (its config.json)."
@@ -294,7 +312,9 @@ def train_step(model, optimizer, batch, cfg, step, device, autocast=None):
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         logits, probs = model(b['frames'], b['first'], b['valid'], detach_memory=cfg.detach_memory)
     with torch.autocast(device.type, enabled=False):               # the loss in float32 (SSIM's sums overflow bf16)
-        loss, parts = vos_loss(logits.float(), probs.float(), b['labels'][:, 1:], b['valid'], cfg.loss, progress=s / max(1, n))
+        loss, parts = vos_loss(
+            logits.float(), probs.float(), b['labels'][:, 1:], b['valid'], cfg.loss, progress=s / max(1, n)
+        )
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
     if cfg.grad_clip: parts['grad_norm'] = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
@@ -322,7 +342,8 @@ def load_checkpoint(path, model, optimizer=None):
 
 # %% ../nbs/06_training.ipynb #6f086c7c
 def weight_average(model, decay, checkpoint=None):
-    "An EMA of `model`'s weights and buffers (`AveragedModel`), restored from `checkpoint` if it holds one; None when `decay` is 0."
+    """An EMA of `model`'s weights and buffers (`AveragedModel`), restored from `checkpoint` if it holds one; None when
+    `decay` is 0."""
     if not decay: return None
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
     ema = AveragedModel(getattr(model, 'module', model), multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
@@ -376,11 +397,15 @@ def _prepare_run(out, cfg, data, resume):
     ckpt = out / CHECKPOINT
     meta = dict(train=asdict(cfg), model=asdict(PRESETS[cfg.model_preset]), data=str(Path(data).resolve()))
     if ckpt.exists():
-        if not resume: raise FileExistsError(f'{out} already holds a training run; pass resume=True (--resume) or another folder')
+        if not resume:
+            raise FileExistsError(f'{out} already holds a training run; pass resume=True (--resume) or another folder')
         try: saved = json.loads((out / 'config.json').read_text())
-        except (OSError, ValueError) as e: raise VOSDataError(out / 'config.json', f'unreadable run config ({e})') from None
+        except (OSError, ValueError) as e:
+            raise VOSDataError(out / 'config.json', f'unreadable run config ({e})') from None
         if saved.get('data') != meta['data']:
-            raise ValueError(f"cannot resume {out} on other data: it trained on {saved.get('data')}, not {meta['data']}")
+            raise ValueError(
+                f"cannot resume {out} on other data: it trained on {saved.get('data')}, not {meta['data']}"
+            )
         diff = config_diff(saved['train'], cfg)
         if diff: raise ValueError(f'cannot resume {out} with a different config: {sorted(diff)} changed')
         return ckpt
@@ -463,7 +488,9 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
     rows = [r for r in _read_rows(log) if int(r['step']) <= step] if rank == 0 else []
     curve = LearningCurve(out / CURVE, cfg, step, device) if rank == 0 and cfg.eval_every else None
     end = cfg.total_iters if stop_after is None else min(cfg.total_iters, stop_after)
-    bar = tqdm(total=cfg.total_iters, initial=step, disable=not progress or rank != 0, desc=f'{cfg.preset} ({cfg.scale})')
+    bar = tqdm(
+        total=cfg.total_iters, initial=step, disable=not progress or rank != 0, desc=f'{cfg.preset} ({cfg.scale})'
+    )
     t0 = time.perf_counter() - seconds
     while step < end:
         stage, s, n = stage_of(cfg, step)
@@ -484,7 +511,14 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
                     save_model(shown, out / BEST_MODEL, step=step, complete=False, curve_row=curve.rows[-1])
             if rank == 0 and (step % cfg.ckpt_every == 0 or done):
                 _write_rows(log, rows)       # the model first: a run killed between the two redoes the steps since
-                save_model(shown, out / MODEL_FILE, step=step, preset=cfg.preset, scale=cfg.scale, complete=step == cfg.total_iters)
+                save_model(
+                    shown,
+                    out / MODEL_FILE,
+                    step=step,
+                    preset=cfg.preset,
+                    scale=cfg.scale,
+                    complete=step == cfg.total_iters,
+                )
                 save_checkpoint(out / CHECKPOINT, model, opt, step, time.perf_counter() - t0, ema)
             s += 1
             if done: break
@@ -514,7 +548,8 @@ def read_log(run):
     "A run's `log.csv` as {column: numpy array} (empty columns dropped)."
     rows = _read_rows(Path(run) / 'log.csv')
     try: cols = {k: np.array([float(r[k]) if r.get(k) not in (None, '') else np.nan for r in rows]) for k in LOG_FIELDS}
-    except (ValueError, TypeError) as e: raise VOSDataError(Path(run) / 'log.csv', f'not a training log ({e})') from None
+    except (ValueError, TypeError) as e:
+        raise VOSDataError(Path(run) / 'log.csv', f'not a training log ({e})') from None
     return {k: v for k, v in cols.items() if len(v) and not np.isnan(v).all()}
 
 def plot_log(runs, ax=None, save=None, keys=('loss',)):
@@ -525,7 +560,8 @@ def plot_log(runs, ax=None, save=None, keys=('loss',)):
         log = read_log(r)
         if not log: continue
         for k in keys:
-            if k in log: ax.plot(log['step'], log[k], label=f'{Path(r).name} {k}' if len(runs) > 1 or len(keys) > 1 else k)
+            if k in log:
+                ax.plot(log['step'], log[k], label=f'{Path(r).name} {k}' if len(runs) > 1 or len(keys) > 1 else k)
         s0 = log['step'][log['stage'] == 0]
         if len(s0) and (log['stage'] == 2).any(): ax.axvline(s0.max(), ls='--', c='grey', lw=0.8)
     ax.set_xlabel('step'); ax.set_ylabel('loss'); ax.set_yscale('log'); ax.legend(fontsize=7)

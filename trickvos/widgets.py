@@ -47,12 +47,14 @@ def _image():
     return W.Image(format='png', layout=W.Layout(align_self='flex-start'))
 
 class one_thread:
-    "Context manager: torch on one thread inside (tiny tensors; extra threads only spin on a busy CPU), as before after."
+    """Context manager: torch on one thread inside (tiny tensors; extra threads only spin on a busy CPU), as before
+    after."""
     def __enter__(self): self.n = torch.get_num_threads(); torch.set_num_threads(1)
     def __exit__(self, *exc): torch.set_num_threads(self.n)
 
 def _player(slider, interval):
-    "A Play button driving `slider`: linked in the browser (jslink, which starts by copying play -> slider), equal in the kernel."
+    """A Play button driving `slider`: linked in the browser (jslink, which starts by copying play -> slider), equal in
+    the kernel."""
     play = W.Play(slider.value, slider.min, slider.max, interval=interval, description='play')
     W.jslink((play, 'value'), (slider, 'value'))
     slider.observe(lambda c: setattr(play, 'value', c['new']), 'value')
@@ -98,7 +100,8 @@ def _first_frame_objects(gt0):
 def _as_label_video(x, name):
     "A (T,H,W) integer label array from a list/array of label maps."
     a = np.asarray(x)
-    if a.ndim != 3 or a.dtype.kind not in 'biu': raise ValueError(f'{name} must be (T,H,W) integer label maps, got {a.dtype} {a.shape}')
+    if a.ndim != 3 or a.dtype.kind not in 'biu':
+        raise ValueError(f'{name} must be (T,H,W) integer label maps, got {a.dtype} {a.shape}')
     return a
 
 # %% ../nbs/13_widgets.ipynb #b2cd074e
@@ -110,7 +113,8 @@ class MaskViewer:
         if not predictions: raise ValueError('predictions must map at least one variant name to (T,H,W) label maps')
         self.predictions = {str(k): _as_label_video(v, f'predictions[{k!r}]') for k, v in predictions.items()}
         T, H, Wd = self.gt.shape
-        if self.frames.shape != (T, H, Wd, 3): raise ValueError(f'frames {self.frames.shape} do not fit gt {self.gt.shape}: need (T,H,W,3)')
+        if self.frames.shape != (T, H, Wd, 3):
+            raise ValueError(f'frames {self.frames.shape} do not fit gt {self.gt.shape}: need (T,H,W,3)')
         for k, v in self.predictions.items():
             if v.shape != self.gt.shape: raise ValueError(f'prediction {k!r} has shape {v.shape}, gt {self.gt.shape}')
         self.object_ids = list(object_ids) if object_ids is not None else _first_frame_objects(self.gt[0])
@@ -151,7 +155,11 @@ class MaskViewer:
         for i, (name, img) in enumerate(panels):
             ax = fig.add_subplot(1, n, i + 1)
             ax.imshow(img); ax.axis('off')
-            title = name if name == 'ground truth' else f"{name}: J {np.mean(sc[name]['J']):.3f}, F {np.mean(sc[name]['F']):.3f}"
+            title = (
+                name
+                if name == 'ground truth'
+                else f"{name}: J {np.mean(sc[name]['J']):.3f}, F {np.mean(sc[name]['F']):.3f}"
+            )
             ax.set_title(title, fontsize=8)
         fig.tight_layout(pad=0.3)
         return png_bytes(fig)
@@ -179,7 +187,8 @@ def mask_viewer(frames, gt, predictions, object_ids=None, **kw):
 
 # %% ../nbs/13_widgets.ipynb #744182bc
 class TapTracker:
-    "Wrap a tracker (CV or PT): record the probabilities each `step` got and returned; boxes come from the tracker's `history`."
+    """Wrap a tracker (CV or PT): record the probabilities each `step` got and returned; boxes come from the tracker's
+    `history`."""
     def __init__(self, tracker):
         self.tracker = tracker
         self.tracker.record = True
@@ -223,12 +232,14 @@ def _tracker(spec, **kw):
     return tr
 
 def track_probs(probs, tracker='cv', object_ids=None, frames=None, gt=None, **tracker_kw):
-    "Run a tracker over probabilities (T,K,H,W) (or label maps (T,H,W) with `object_ids`), frame 0 annotated -> TrackRecord."
+    """Run a tracker over probabilities (T,K,H,W) (or label maps (T,H,W) with `object_ids`), frame 0 annotated ->
+    TrackRecord."""
     probs = torch.as_tensor(np.asarray(probs))
     if probs.ndim == 3:
         object_ids = list(object_ids) if object_ids is not None else _first_frame_objects(probs[0].numpy())
         probs = label_probs(probs, object_ids)
-    if probs.ndim != 4 or len(probs) < 1: raise ValueError(f'probs must be (T,K,H,W) probabilities or (T,H,W) labels, got {tuple(probs.shape)}')
+    if probs.ndim != 4 or len(probs) < 1:
+        raise ValueError(f'probs must be (T,K,H,W) probabilities or (T,H,W) labels, got {tuple(probs.shape)}')
     probs = probs.float()
     object_ids = list(object_ids) if object_ids is not None else list(range(1, probs.shape[1] + 1))
     tap = TapTracker(_tracker(tracker, **tracker_kw))
@@ -255,7 +266,8 @@ def _status(rec, t, k):
     "What the tracker did to object `k` at frame `t`, in words."
     h = rec.history[t]
     if h['annotated']: return 'annotated frame: the box is taken from the given mask'
-    if not bool(h['active'][k]): return 'initialising: the object has had a box for fewer than 2 frames, nothing is filtered'
+    if not bool(h['active'][k]):
+        return 'initialising: the object has had a box for fewer than 2 frames, nothing is filtered'
     return 'filtered: probabilities outside the predicted box are zeroed'
 
 def _fmt_box(b): return '[' + ', '.join(f'{v:.1f}' for v in b.tolist()) + ']'
@@ -267,11 +279,17 @@ class BoxViewer:
         T = len(record)
         self.frame = W.IntSlider(min(2, T - 1), 0, T - 1, description='frame', continuous_update=False)
         self.play = _player(self.frame, 500)
-        self.obj = W.Dropdown(options=[(f'object {o}', k) for k, o in enumerate(record.object_ids)], description='object')
+        self.obj = W.Dropdown(
+            options=[(f'object {o}', k) for k, o in enumerate(record.object_ids)], description='object'
+        )
         controls = [self.play, self.frame, self.obj]
         for w in (self.frame, self.obj): w.observe(lambda _: self.update(), 'value')
         if rerun is not None:          # probabilities given: the tracker can be swapped and re-run
-            self.tracker = W.Dropdown(options=['cv', 'pt'], value=record.tracker if record.tracker in ('cv', 'pt') else 'cv', description='tracker')
+            self.tracker = W.Dropdown(
+                options=['cv', 'pt'],
+                value=record.tracker if record.tracker in ('cv', 'pt') else 'cv',
+                description='tracker',
+            )
             self.margin = W.FloatSlider(0.0, min=0, max=0.5, step=0.05, description='margin', continuous_update=False)
             for w in (self.tracker, self.margin): w.observe(lambda _: self.retrack(), 'value')
             controls += [self.tracker, self.margin]
@@ -328,7 +346,8 @@ class BoxViewer:
         self.image.value, self.info.value = self.render(t, k), self.info_html(t, k)
 
 def box_viewer(source, tracker='cv', object_ids=None, frames=None, gt=None, **tracker_kw):
-    "Box viewer widget of a `TrackRecord`, or of probabilities (T,K,H,W) / label maps (T,H,W) run through `tracker` (swappable)."
+    """Box viewer widget of a `TrackRecord`, or of probabilities (T,K,H,W) / label maps (T,H,W) run through `tracker`
+    (swappable)."""
     if isinstance(source, TrackRecord): return BoxViewer(source).widget
     rerun = lambda name, **kw: track_probs(source, name, object_ids, frames, gt, **{**tracker_kw, **kw})
     return BoxViewer(rerun(tracker), rerun=rerun).widget
@@ -370,13 +389,16 @@ def _check_rows(rows, split_key, what):
     return out
 
 def load_results(results):
-    "Check and normalise ablation results (a dict or a path to a JSON file, see the schema): {'rows', 'paper', 'source'}."
+    """Check and normalise ablation results (a dict or a path to a JSON file, see the schema): {'rows', 'paper',
+    'source'}."""
     if isinstance(results, (str, Path)): results = json.loads(Path(results).read_text())
-    if not isinstance(results, dict) or 'rows' not in results: raise ValueError('results must be a dict (or JSON file) with a "rows" list')
+    if not isinstance(results, dict) or 'rows' not in results:
+        raise ValueError('results must be a dict (or JSON file) with a "rows" list')
     rows = list(results['rows']) if isinstance(results['rows'], list) else results['rows']
     floor = results.get('floor') or {}
     if not isinstance(floor, dict): raise ValueError(f'"floor" must be {{split: {{metric: value}}}}, got {floor!r}')
-    if isinstance(rows, list): rows += [{'row': FLOOR_ROW, 'split': sp, **sc} for sp, sc in floor.items() if isinstance(sc, dict)]
+    if isinstance(rows, list):
+        rows += [{'row': FLOOR_ROW, 'split': sp, **sc} for sp, sc in floor.items() if isinstance(sc, dict)]
     paper = results.get('paper', paper_table1())
     if isinstance(paper, list): paper = [p for p in paper if not isinstance(p, dict) or p.get('table', 1) == 1]
     return {'rows': _check_rows(rows, 'split', 'rows'), 'paper': _check_rows(paper, 'dataset', 'paper'),
@@ -384,18 +406,25 @@ def load_results(results):
 
 # %% ../nbs/13_widgets.ipynb #a33129da
 class AblationViewer:
-    "Table 1 as horizontal bars: ours (per split) beside the paper's (per dataset), by metric, absolute or vs the baseline."
+    """Table 1 as horizontal bars: ours (per split) beside the paper's (per dataset), by metric, absolute or vs the
+    baseline."""
     def __init__(self, results, dpi=DPI):
         self.results, self.dpi = load_results(results), dpi
         splits = list(dict.fromkeys(r['split'] for r in self.results['rows']))
         datasets = list(dict.fromkeys(r['dataset'] for r in self.results['paper']))
         self.metric = W.ToggleButtons(options=list(METRICS), description='metric')
         self.split = W.Dropdown(options=splits, description='ours')
-        self.dataset = W.Dropdown(options=datasets, value='DAVIS 2017 val' if 'DAVIS 2017 val' in datasets else datasets[0], description='paper')
+        self.dataset = W.Dropdown(
+            options=datasets,
+            value='DAVIS 2017 val' if 'DAVIS 2017 val' in datasets else datasets[0],
+            description='paper',
+        )
         self.relative = W.Checkbox(False, description='change from Baseline')
         self.image, self.table = _image(), W.HTML()
         for w in (self.metric, self.split, self.dataset, self.relative): w.observe(lambda _: self.update(), 'value')
-        self.widget = W.VBox([W.HBox([self.metric, self.relative]), W.HBox([self.split, self.dataset]), self.image, self.table])
+        self.widget = W.VBox(
+            [W.HBox([self.metric, self.relative]), W.HBox([self.split, self.dataset]), self.image, self.table]
+        )
         self.update()
 
     def rows(self):
@@ -405,10 +434,15 @@ class AblationViewer:
         return list(dict.fromkeys([r for r in paper if r in ours] + [r for r in paper if r not in ours] + ours))
 
     def values(self, which):
-        "{row: (value, seeds)} of 'ours' or 'paper' for the current metric / split / dataset (baseline subtracted if relative)."
+        """{row: (value, seeds)} of 'ours' or 'paper' for the current metric / split / dataset (baseline subtracted if
+        relative)."""
         key, sel = ('split', self.split.value) if which == 'ours' else ('dataset', self.dataset.value)
         m = self.metric.value
-        got = {r['row']: (r[m], r.get('seeds', {}).get(m)) for r in self.results['rows' if which == 'ours' else 'paper'] if r[key] == sel and m in r}
+        got = {
+            r['row']: (r[m], r.get('seeds', {}).get(m))
+            for r in self.results['rows' if which == 'ours' else 'paper']
+            if r[key] == sel and m in r
+        }
         if self.relative.value:
             if 'Baseline' not in got: return {}
             b = got['Baseline'][0]
@@ -477,7 +511,8 @@ def _edge(m):
     return m & ~(p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:])
 
 def _rect(img, box, colour, scale=1, dashed=False):
-    "Draw the outline of box [x, y, w, h] (pixel units) into `img` upscaled by `scale`, in place; dashed: every other 3 px."
+    """Draw the outline of box [x, y, w, h] (pixel units) into `img` upscaled by `scale`, in place; dashed: every other
+    3 px."""
     H, Wd = img.shape[:2]
     x0, y0, w, h = [float(v) for v in box]
     c0, r0 = int(round(x0 * scale)), int(round(y0 * scale))
@@ -495,7 +530,8 @@ class TrackerPlayground:
     "Sliders for a toy trajectory and the trackers; CV and PT run live, boxes, removed pixels and IoU per frame shown."
     def __init__(self, T=30, size=(64, 96), dpi=100, pt_models=None, **values):
         self.T, (self.H, self.W), self.dpi = T, size, dpi
-        self.pt_models = {} if pt_models is None else pt_models     # {PT_FACTORS choice: MotionMLP}, filled on first use
+        # {PT_FACTORS choice: MotionMLP}, filled on first use
+        self.pt_models = {} if pt_models is None else pt_models
         S = lambda d, v, lo, hi, st: W.FloatSlider(v, min=lo, max=hi, step=st, description=d, continuous_update=False,
                                                    style={'description_width': '110px'})
         self.sliders = dict(speed=S('speed (px/frame)', 2.0, 0, 6, 0.5), accel=S('acceleration', 0.0, -0.3, 0.3, 0.02),
@@ -524,9 +560,12 @@ class TrackerPlayground:
         return dict(T=self.T, H=self.H, W=self.W, seed=self.seed.value, **p)
 
     def pt_model(self, factor):
-        "The PT MotionMLP of a `PT_FACTORS` choice: the shipped one, or one trained with asym=factor on toy trajectories."
+        """The PT MotionMLP of a `PT_FACTORS` choice: the shipped one, or one trained with asym=factor on toy
+        trajectories."""
         if factor not in self.pt_models:
-            self.pt_models[factor] = load_motion_mlp() if str(factor).startswith('shipped') else toy_pt_model(float(factor))
+            self.pt_models[factor] = (
+                load_motion_mlp() if str(factor).startswith('shipped') else toy_pt_model(float(factor))
+            )
         return self.pt_models[factor]
 
     def trackers(self):
@@ -536,7 +575,8 @@ class TrackerPlayground:
                 'PT': ParametricTracker(self.pt_model(self.asym.value), margin=m, record=True)}
 
     def run(self):
-        "Generate the trajectory and run the trackers: sets `traj` and `runs` {name: dict(out (T,H,W), history, iou (T,))}."
+        """Generate the trajectory and run the trackers: sets `traj` and `runs` {name: dict(out (T,H,W), history, iou
+        (T,))}."""
         with one_thread(): self._run()
 
     def _run(self):
@@ -550,7 +590,8 @@ class TrackerPlayground:
             self.runs[name] = dict(out=out, history=tr.history, iou=iou(out))
 
     def render_frame(self, t, scale=4):
-        "PNG bytes of frame `t` for CV | PT: probabilities kept (white) and removed (grey), boxes, the true object's edge (green)."
+        """PNG bytes of frame `t` for CV | PT: probabilities kept (white) and removed (grey), boxes, the true object's
+        edge (green)."""
         edge = _edge(self.traj.gt[t].numpy() > 0.5)
         panels = []
         for name in ('CV', 'PT'):
@@ -558,7 +599,8 @@ class TrackerPlayground:
             v = self.traj.prob[t].numpy() * 0.35 + r['out'][t].numpy() * 0.65
             img = np.repeat(np.repeat((np.repeat(v[..., None], 3, -1) * 255).astype(np.uint8), scale, 0), scale, 1)
             img[np.repeat(np.repeat(edge, scale, 0), scale, 1)] = (60, 200, 60)
-            if h['predicted'] is not None and bool(h['active'][0]): _rect(img, h['predicted'][0], PIXEL_COLOURS[name], scale, dashed=True)
+            if h['predicted'] is not None and bool(h['active'][0]):
+                _rect(img, h['predicted'][0], PIXEL_COLOURS[name], scale, dashed=True)
             if bool(h['present'][0]): _rect(img, h['box'][0], PIXEL_COLOURS[name], scale)
             panels.append(img)
         gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
@@ -586,7 +628,9 @@ class TrackerPlayground:
     def update(self):
         "Re-run everything for the current sliders and redraw."
         if self.asym.value not in self.pt_models and not str(self.asym.value).startswith('shipped'):
-            self.status.value = f'training a PT with asym = {self.asym.value} on toy trajectories (once per playground)...'
+            self.status.value = (
+                f'training a PT with asym = {self.asym.value} on toy trajectories (once per playground)...'
+            )
         self.run()
         self.plot_image.value, self.status.value = self.render_plot(), self.summary_html()
         self.update_frame()
@@ -601,5 +645,6 @@ class TrackerPlayground:
         self.frame_image.value = self.render_frame(t)
 
 def tracker_playground(**values):
-    "The `TrackerPlayground` widget; `values` set initial controls (speed, accel, turn, noise, distance, similarity, margin, asym, seed)."
+    """The `TrackerPlayground` widget; `values` set initial controls (speed, accel, turn, noise, distance, similarity,
+    margin, asym, seed)."""
     return TrackerPlayground(**values).widget
