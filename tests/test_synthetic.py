@@ -334,45 +334,7 @@ def test_empty_existing_folder_is_fine_and_progress_bar(tmp_path, capsys):
     assert out == tmp_path/'e' and 'synthetic videos' in capsys.readouterr().err
 
 
-# ---------------------------------------------------------------- static clips
-
-def solid_object():
-    img, msk = np.zeros((80, 120, 3), np.uint8), np.zeros((80, 120), np.uint8)
-    cv2.ellipse(msk, (60, 40), (30, 18), 20, 0, 360, 1, -1)
-    cv2.rectangle(msk, (5, 5), (20, 30), 2, -1)
-    img[msk == 1], img[msk == 2] = (255, 0, 0), (0, 0, 255)
-    return img, msk
-
-
-def test_static_clip_shapes_and_consistency():
-    img, msk = solid_object()
-    fr, ms = S.static_clip(img, msk, n_frames=3, seed=0)
-    assert fr.shape == (3, 80, 120, 3) and ms.shape == (3, 80, 120) and fr.dtype == ms.dtype == np.uint8
-    assert set(np.unique(ms)) <= {0, 1, 2}                              # nearest: labels stay labels
-    for f, m in zip(fr, ms):
-        red = (f[..., 0] > 127) & (f[..., 2] < 128)
-        blue = (f[..., 2] > 127) & (f[..., 0] < 128)
-        assert ((m == 1) != red).mean() < 0.01 and ((m == 2) != blue).mean() < 0.01
-        assert not (m == msk).all()                                    # really deformed
-    assert not (ms[0] == ms[1]).all()                                  # each frame its own deformation
-
-
-def test_static_clip_seed_rng_and_zero_deformation():
-    img, msk = solid_object()
-    a, b = S.static_clip(img, msk, seed=3), S.static_clip(img, msk, seed=3)
-    assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
-    c = S.static_clip(img, msk, rng=np.random.default_rng(3))
-    assert (c[1] == a[1]).all()
-    fr, ms = S.static_clip(img, msk, 2, seed=0, max_rotation=0, max_shear=0, scale=(1, 1), max_translate=0, elastic=0)
-    assert (fr == img).all() and (ms == msk).all()                      # the identity map is exact
-
-
-def test_static_clip_errors():
-    img, msk = solid_object()
-    with pytest.raises(ValueError, match='image'): S.static_clip(img[..., 0], msk)
-    with pytest.raises(ValueError, match='mask shape'): S.static_clip(img, msk[1:])
-    with pytest.raises(ValueError, match='n_frames'): S.static_clip(img, msk, n_frames=0)
-
+# ---------------------------------------------------------------- single images
 
 def test_synthetic_images():
     pairs = list(S.synthetic_images(3, size=(64, 96), seed=0))
@@ -380,5 +342,3 @@ def test_synthetic_images():
     for im, lab in pairs:
         assert im.shape == (64, 96, 3) and lab.shape == (64, 96) and set(np.unique(lab)) == {0, 1}
     assert (list(S.synthetic_images(1, size=(64, 96), seed=0))[0][0] == pairs[0][0]).all()
-    fr, ms = S.static_clip(*pairs[0], seed=0)
-    assert fr.shape == (3, 64, 96, 3) and ms.max() == 1

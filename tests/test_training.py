@@ -1,12 +1,13 @@
 "trickvos.training: clip sampling, curriculum, config, learning rate, checkpoints, exact resume, gloo DDP, CLI."
 import argparse, json, os, subprocess, sys, textwrap
+import cv2
 import numpy as np
 import pytest
 import torch
 from trickvos.data import VOID, load_davis
 from trickvos.synthetic import generate_benchmark
 from trickvos.model import load_model, read_model_metadata
-from trickvos.training import (sample_frame_indices, max_skip_at, make_sample, collate_clips, StaticClips, VideoClips,
+from trickvos.training import (static_clip, sample_frame_indices, max_skip_at, make_sample, collate_clips, StaticClips, VideoClips,
                                TrainConfig, train_config, SCALES, TRAIN_PRESETS, learning_rate, stage_of, train,
                                save_checkpoint, load_checkpoint, read_log, CHECKPOINT)
 from trickvos.cli import build_parser
@@ -207,3 +208,42 @@ def test_shipped_reference_baseline_was_trained_at_the_reference_scale():
     keys = ('static_iters', 'main_iters', 'batch_size', 'lr', 'detach_memory', 'grad_clip', 'clip_frames', 'seed')
     assert {k: rec['config'][k] for k in keys} == {k: getattr(ref, k) for k in keys}
     assert tuple(rec['config']['crop']) == ref.crop and rec['training']['steps'] == ref.total_iters
+
+
+# stage 0: one image, deformed (static_clip)
+def _solid_object():
+    img, msk = np.zeros((80, 120, 3), np.uint8), np.zeros((80, 120), np.uint8)
+    cv2.ellipse(msk, (60, 40), (30, 18), 20, 0, 360, 1, -1)
+    cv2.rectangle(msk, (5, 5), (20, 30), 2, -1)
+    img[msk == 1], img[msk == 2] = (255, 0, 0), (0, 0, 255)
+    return img, msk
+
+
+def test_static_clip_shapes_and_consistency():
+    img, msk = _solid_object()
+    fr, ms = static_clip(img, msk, n_frames=3, seed=0)
+    assert fr.shape == (3, 80, 120, 3) and ms.shape == (3, 80, 120) and fr.dtype == ms.dtype == np.uint8
+    assert set(np.unique(ms)) <= {0, 1, 2}                              # nearest: labels stay labels
+    for f, m in zip(fr, ms):
+        red = (f[..., 0] > 127) & (f[..., 2] < 128)
+        blue = (f[..., 2] > 127) & (f[..., 0] < 128)
+        assert ((m == 1) != red).mean() < 0.01 and ((m == 2) != blue).mean() < 0.01
+        assert not (m == msk).all()                                    # really deformed
+    assert not (ms[0] == ms[1]).all()                                  # each frame its own deformation
+
+
+def test_static_clip_seed_rng_and_zero_deformation():
+    img, msk = _solid_object()
+    a, b = static_clip(img, msk, seed=3), static_clip(img, msk, seed=3)
+    assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
+    c = static_clip(img, msk, rng=np.random.default_rng(3))
+    assert (c[1] == a[1]).all()
+    fr, ms = static_clip(img, msk, 2, seed=0, max_rotation=0, max_shear=0, scale=(1, 1), max_translate=0, elastic=0)
+    assert (fr == img).all() and (ms == msk).all()                      # the identity map is exact
+
+
+def test_static_clip_errors():
+    img, msk = _solid_object()
+    with pytest.raises(ValueError, match='image'): static_clip(img[..., 0], msk)
+    with pytest.raises(ValueError, match='mask shape'): static_clip(img, msk[1:])
+    with pytest.raises(ValueError, match='n_frames'): static_clip(img, msk, n_frames=0)

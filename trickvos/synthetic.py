@@ -1,6 +1,6 @@
 """The embedded VOS benchmark every notebook and command uses by default: textured objects moving over panning
 backgrounds, occluding each other, leaving the frame, and crossing same-looking distractors; written in the DAVIS
-2017 layout. Also STCN's static-image deformation clips (training stage 0).
+2017 layout, and single images for static-image pre-training.
 
 Docs: https://trickvos.github.io/trickvos/synthetic.html.md"""
 
@@ -24,7 +24,7 @@ __all__ = ['DEFAULT_SIZE', 'DEFAULT_TRAIN', 'DEFAULT_VAL', 'DEFAULT_FRAMES', 'MI
            'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path', 'cross_path', 'leave_bump', 'make_background', 'pan',
            'SynthVideo', 'check_size', 'render_frame', 'labels_from_instances', 'generate_video', 'video_name',
            'benchmark_video', 'write_video', 'generate_benchmark', 'compact_json', 'add_real_videos', 'object_motion',
-           'motion_statistics', 'static_clip', 'synthetic_images']
+           'motion_statistics', 'synthetic_images']
 
 # %% ../nbs/01_synthetic.ipynb #614d5661
 DEFAULT_SIZE = (240, 432)   # (H, W) of the frames
@@ -768,48 +768,6 @@ def motion_statistics(root, year=2017, split='val', per_object=False):
     return dict(
         objects=len(rows), **out, **med, area0_median=float(np.median(a)), area0_p90=float(np.percentile(a, 90))
     )
-
-# %% ../nbs/01_synthetic.ipynb #0a21d5d4
-def _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells):
-    "cv2.remap maps (float32 (H,W) x and y source coordinates) of one random affine + elastic deformation."
-    th, sh = np.deg2rad(rng.uniform(-max_rotation, max_rotation)), np.deg2rad(rng.uniform(-max_shear, max_shear))
-    s = rng.uniform(*scale)
-    A = (
-        s
-        * np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
-        @ np.array([[1, math.tan(sh)], [0, 1]])
-    )
-    c = np.array([(W - 1)/2, (H - 1)/2])
-    shift = rng.uniform(-max_translate, max_translate, 2)*(W, H)
-    Ai = np.linalg.inv(A)                                   # destination -> source
-    y, x = np.mgrid[:H, :W].astype(np.float32)
-    dx, dy = x - c[0] - shift[0], y - c[1] - shift[1]
-    mx = Ai[0, 0]*dx + Ai[0, 1]*dy + c[0]
-    my = Ai[1, 0]*dx + Ai[1, 1]*dy + c[1]
-    if elastic > 0:
-        g = rng.standard_normal((2, cells + 1, cells + 1)).astype(np.float32)*elastic*min(H, W)
-        mx += cv2.resize(g[0], (W, H), interpolation=cv2.INTER_CUBIC)
-        my += cv2.resize(g[1], (W, H), interpolation=cv2.INTER_CUBIC)
-    return mx.astype(np.float32), my.astype(np.float32)
-
-def static_clip(image, mask, n_frames=3, seed=None, rng=None, max_rotation=20.0, max_shear=10.0, scale=(0.9, 1.1),
-                max_translate=0.05, elastic=0.015, cells=4):
-    "Frames (n,H,W,3) uint8 and masks (n,H,W) uint8 from one image + mask by random affine + elastic deformations."
-    image, mask = np.asarray(image), np.asarray(mask)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f'image must be uint8 (H,W,3), got {image.dtype} {image.shape}')
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
-    if not _is_int(n_frames) or n_frames < 1: raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
-    rng = np.random.default_rng(seed) if rng is None else rng
-    mask = mask.astype(np.uint8)
-    H, W = mask.shape
-    frames, masks = [], []
-    for _ in range(n_frames):
-        mx, my = _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells)
-        frames.append(cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
-        masks.append(cv2.remap(mask, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
-    return np.stack(frames), np.stack(masks)
 
 # %% ../nbs/01_synthetic.ipynb #d14f585f
 def synthetic_images(n, size=DEFAULT_SIZE, seed=0, max_objects=1, texture_dir=None):

@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
-import csv, json, os, time, warnings
+import csv, json, math, os, time, warnings
 from dataclasses import dataclass, asdict, field, fields
 from pathlib import Path
 import numpy as np
@@ -15,14 +15,13 @@ import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
 from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset
-from .synthetic import static_clip
 from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, vos_loss
 
 # %% auto #0
 __all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
-           'sample_frame_indices', 'max_skip_at', 'make_sample', 'ClipDataset', 'StaticClips', 'VideoClips',
-           'collate_clips', 'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_diff',
+           'sample_frame_indices', 'max_skip_at', 'make_sample', 'static_clip', 'ClipDataset', 'StaticClips',
+           'VideoClips', 'collate_clips', 'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_diff',
            'read_run_config', 'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step',
            'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader',
            'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
@@ -87,6 +86,48 @@ def make_sample(frames, labels, rng, crop=(384, 384), max_objects=3, scale=(0.8,
     lab = torch.from_numpy(np.ascontiguousarray(lab))
     first = (lab[0][None] == torch.arange(1, len(keep) + 1)[:, None, None]).float()
     return dict(frames=f.clamp(0, 1), labels=lab, first=first)
+
+# %% ../nbs/06_training.ipynb #0a21d5d4
+def _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells):
+    "cv2.remap maps (float32 (H,W) x and y source coordinates) of one random affine + elastic deformation."
+    th, sh = np.deg2rad(rng.uniform(-max_rotation, max_rotation)), np.deg2rad(rng.uniform(-max_shear, max_shear))
+    s = rng.uniform(*scale)
+    A = (
+        s
+        * np.array([[math.cos(th), -math.sin(th)], [math.sin(th), math.cos(th)]])
+        @ np.array([[1, math.tan(sh)], [0, 1]])
+    )
+    c = np.array([(W - 1)/2, (H - 1)/2])
+    shift = rng.uniform(-max_translate, max_translate, 2)*(W, H)
+    Ai = np.linalg.inv(A)                                   # destination -> source
+    y, x = np.mgrid[:H, :W].astype(np.float32)
+    dx, dy = x - c[0] - shift[0], y - c[1] - shift[1]
+    mx = Ai[0, 0]*dx + Ai[0, 1]*dy + c[0]
+    my = Ai[1, 0]*dx + Ai[1, 1]*dy + c[1]
+    if elastic > 0:
+        g = rng.standard_normal((2, cells + 1, cells + 1)).astype(np.float32)*elastic*min(H, W)
+        mx += cv2.resize(g[0], (W, H), interpolation=cv2.INTER_CUBIC)
+        my += cv2.resize(g[1], (W, H), interpolation=cv2.INTER_CUBIC)
+    return mx.astype(np.float32), my.astype(np.float32)
+
+def static_clip(image, mask, n_frames=3, seed=None, rng=None, max_rotation=20.0, max_shear=10.0, scale=(0.9, 1.1),
+                max_translate=0.05, elastic=0.015, cells=4):
+    "Frames (n,H,W,3) uint8 and masks (n,H,W) uint8 from one image + mask by random affine + elastic deformations."
+    image, mask = np.asarray(image), np.asarray(mask)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f'image must be uint8 (H,W,3), got {image.dtype} {image.shape}')
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
+    if not isinstance(n_frames, (int, np.integer)) or isinstance(n_frames, bool) or n_frames < 1: raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
+    rng = np.random.default_rng(seed) if rng is None else rng
+    mask = mask.astype(np.uint8)
+    H, W = mask.shape
+    frames, masks = [], []
+    for _ in range(n_frames):
+        mx, my = _deformation_maps(rng, H, W, max_rotation, max_shear, scale, max_translate, elastic, cells)
+        frames.append(cv2.remap(image, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+        masks.append(cv2.remap(mask, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0))
+    return np.stack(frames), np.stack(masks)
 
 # %% ../nbs/06_training.ipynb #83b17189
 class ClipDataset(Dataset):
