@@ -246,7 +246,7 @@ def test_shipped_results_merge_records(tmp_path, monkeypatch):
     rec('a', 'baseline', None, 0.3); rec('b', 'trick12', 'cv', 0.4, floor=False)
     (tmp_path / 'old.json').write_text(json.dumps({'results': {}}))           # a record without rows is skipped
     r = R.shipped_results()
-    assert r['records'] == ['a', 'b'] and r['data'] == 'W/synth' and r['floor'] == {'val': s}
+    assert r['records'] == ['a', 'b'] and r['data'] == "generate_benchmark(motion='fast'), seed 0" and r['floor'] == {'val': s}
     md = R.table1_markdown(r)
     assert '| Baseline | 30.0 |' in md and '| + TrickVOS (CV) | 40.0 |' in md and '| + SSIM | not run |' in md
     assert R.shipped_results('b')['rows'][0]['row'] == '+ TrickVOS (CV)'

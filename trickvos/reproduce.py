@@ -380,8 +380,8 @@ def shipped_results(names=None):
         )
     recs = {n: r for n, r in recs.items() if r.get('rows')}
     if not recs: raise FileNotFoundError(f'no shipped record with results in {WEIGHTS_DIR}')
-    first = next(iter(recs.values()))
-    return {'scale': 'reference', 'data': first['commands']['synth'].split('--out ')[-1].split()[0], 'seeds': [0],
+    bench = ', '.join(f'{k}={v!r}' for k, v in SCALES['reference'].synth.items())      # the reference scale's benchmark
+    return {'scale': 'reference', 'data': f'generate_benchmark({bench}), seed 0', 'seeds': [0],
             'rows': [e for r in recs.values() for e in r['rows']], 'paper': paper_rows(),
             'floor': next((r['floor'] for r in recs.values() if r.get('floor')), {}),
             'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
