@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/model.html.md"""
 
 # %% ../nbs/04_model.ipynb #a6e6020c
 from __future__ import annotations
-import json, math, os
+import json, math
 from dataclasses import dataclass, replace, asdict
 from pathlib import Path
 import torch

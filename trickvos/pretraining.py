@@ -8,7 +8,6 @@ Docs: https://trickvos.github.io/trickvos/decoder_pretraining.html.md"""
 # %% ../nbs/07_decoder_pretraining.ipynb #44dcd77a
 from __future__ import annotations
 import warnings
-from pathlib import Path
 import torch
 from .model import load_model, read_model_metadata, _model_file
 from .data import file_sha256

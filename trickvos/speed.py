@@ -508,11 +508,11 @@ def format_table(rows):
         r = rows[0]
         where = f"{r['device_name']} ({r['threads']} threads)" if r['device'] == 'cpu' else r['device_name']
         lines.append(f"{where}; memory {r['memory']} frames; median of {r['reps']} interleaved steps. CPU ms: process CPU "
-                     f"time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
+                     "time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
                      f"by {'CPU time (one thread on a shared CPU)' if by_cpu else 'wall time'}. masks=: fraction of "
                      f"pixels labelled as the eager model labels them." + (" overhead: the step's extra cost with the tracker "
-                     f"over the same path without it (same interleaved run); filter: Trick 3's filter (before the one aggregation) "
-                     f"timed alone, as a share of the step without it (steadier where the overhead is within the noise)."
+                     "over the same path without it (same interleaved run); filter: Trick 3's filter (before the one aggregation) "
+                     "timed alone, as a share of the step without it (steadier where the overhead is within the noise)."
                      if tracked else ''))
     return '\n'.join(lines)
 

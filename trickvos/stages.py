@@ -8,7 +8,6 @@ Docs: https://trickvos.github.io/trickvos/training_stages.html.md"""
 # %% ../nbs/18_training_stages.ipynb #7411b7ca
 from __future__ import annotations
 from .training import train_config
-from .paper import PAPER_TRAINING_STAGES     # typed once, in 19_paper_numbers
 
 # %% auto #0
 __all__ = ['TRAINING_STAGES', 'stage_configs', 'stages_table']
