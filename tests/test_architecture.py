@@ -68,3 +68,27 @@ def test_every_module_says_its_job():
         if p.stem.startswith('_'): continue
         doc = ast.get_docstring(ast.parse(p.read_text()))
         assert doc and len(doc.split()) >= 8, f'{p.name} has no opening docstring'
+
+
+def test_wrap_lines_script(tmp_path):
+    "scripts/wrap_lines.py: long lines of export cells wrapped, the code's meaning kept, other cells left alone."
+    import importlib.util, json
+    import pytest
+    pytest.importorskip('black')
+    spec = importlib.util.spec_from_file_location('wrap_lines', PKG.parent / 'scripts' / 'wrap_lines.py')
+    w = importlib.util.module_from_spec(spec); spec.loader.exec_module(w)
+    long = 'x' * 90
+    src = (f'#| export\ndef f(a):\n    "{long} {long}"\n    if a: raise ValueError(f"{long} {{a}}")\n'
+           f'    return a  # {long} {long}\n')
+    other = f'print("{long} {long}")'
+    nb = {'cells': [{'cell_type': 'code', 'source': src}, {'cell_type': 'code', 'source': other}],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    p = tmp_path / 'a.ipynb'; p.write_text(json.dumps(nb))
+    w.main([p])
+    got = json.loads(p.read_text())['cells']
+    out = ''.join(got[0]['source'])
+    assert max(len(l) for l in out.splitlines()) <= 120 and ''.join(got[1]['source']) == other
+    ns_a, ns_b = {}, {}
+    exec(src, ns_a); exec(out, ns_b)
+    assert ns_a['f'](0) == ns_b['f'](0) == 0 and ns_a['f'].__doc__.split() == ns_b['f'].__doc__.split()
+    with pytest.raises(ValueError, match='xxx 3'): ns_b['f'](3)
