@@ -23,7 +23,7 @@ if [ "$mode" = prepare ]; then
   "$PY" - "$CARRY" <<'EOF'
 import sys, shutil, tempfile, cv2
 from pathlib import Path
-from trickvos.synthetic import gather_photos
+from trickvos.textures import gather_photos
 carry = Path(sys.argv[1])
 with tempfile.TemporaryDirectory() as d:
     for name in gather_photos(d):                      # each at 512 px on its short side: what the generator uses anyway

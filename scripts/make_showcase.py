@@ -33,7 +33,8 @@ SHORT_SIDE = 240
 
 def make_data(work, davis, tiny, photos=None, real_repeat=10):
     "The training benchmark (+ real sequences) and the held-out DAVIS folder; -> (data, held-out or None, photos or None)."
-    from trickvos.synthetic import gather_photos, generate_benchmark, add_real_videos
+    from trickvos.synthetic import generate_benchmark, add_real_videos
+    from trickvos.textures import gather_photos
     if photos is None:
         photos = work / 'photos'
         try: gather_photos(photos)

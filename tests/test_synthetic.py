@@ -4,7 +4,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from trickvos import synthetic as S
+from trickvos import synthetic as S, textures as T
 from trickvos.data import load_davis, read_label_png
 
 SMALL = dict(n_train=3, n_val=4, frames=12, size=(72, 128), progress=False)
@@ -251,12 +251,12 @@ def test_speed_knob_makes_motion_faster():
 
 def test_texture_families():
     rng = np.random.default_rng(0)
-    for fam in S.FAMILIES:
-        img, p = S.make_texture(fam, 30, 40, rng)
+    for fam in T.FAMILIES:
+        img, p = T.make_texture(fam, 30, 40, rng)
         assert img.shape == (30, 40, 3) and img.dtype == np.uint8 and p['family'] == fam and img.std() > 5
         json.dumps(p)
-    with pytest.raises(ValueError, match='unknown texture family'): S.make_texture('plaid', 8, 8, rng)
-    with pytest.raises(ValueError, match='texture_dir'): S.make_texture('photo', 8, 8, rng)
+    with pytest.raises(ValueError, match='unknown texture family'): T.make_texture('plaid', 8, 8, rng)
+    with pytest.raises(ValueError, match='texture_dir'): T.make_texture('photo', 8, 8, rng)
 
 
 @pytest.fixture
@@ -270,8 +270,8 @@ def texture_dir(tmp_path):
 
 
 def test_texture_dir_photos(texture_dir, tmp_path):
-    S.load_texture_images.cache_clear()
-    photos = S.load_texture_images(str(texture_dir))
+    T.load_texture_images.cache_clear()
+    photos = T.load_texture_images(str(texture_dir))
     assert [n for n, _ in photos['photo']] == ['img0.png', 'img1.png', 'img2.png'] and photos['photo_heldout'][0][0] == 'img3.png'
     root = S.generate_benchmark(tmp_path/'b', n_train=6, n_val=6, frames=3, size=(64, 96), seed=0,
                                 texture_dir=texture_dir, progress=False)
@@ -286,7 +286,7 @@ def test_texture_dir_photos(texture_dir, tmp_path):
 
 
 def test_texture_dir_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match='not a folder'): S.load_texture_images(str(tmp_path/'nope'))
+    with pytest.raises(FileNotFoundError, match='not a folder'): T.load_texture_images(str(tmp_path/'nope'))
     (tmp_path/'empty').mkdir()
     with pytest.raises(ValueError, match='no images'):
         S.generate_benchmark(tmp_path/'o', texture_dir=tmp_path/'empty', progress=False)

@@ -10,21 +10,19 @@ Docs: https://trickvos.github.io/trickvos/synthetic.html.md"""
 from __future__ import annotations
 import json, math, re, shutil
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 import numpy as np, cv2
 from tqdm.auto import tqdm
 from .data import write_label_png
+from .textures import TRAIN_FAMILIES, VAL_ONLY_FAMILIES, load_texture_images, make_texture, value_noise   # 22_textures
 
 # %% auto #0
 __all__ = ['DEFAULT_SIZE', 'DEFAULT_TRAIN', 'DEFAULT_VAL', 'DEFAULT_FRAMES', 'MIN_SIZE', 'MAX_OBJECTS', 'JPEG_QUALITY', 'SPLITS',
-           'MOTIONS', 'DEFAULT_MOTION', 'TRAIN_FAMILIES', 'VAL_ONLY_FAMILIES', 'FAMILIES', 'PHOTO_EXTS',
-           'PHOTO_SOURCES', 'SHAPES', 'N_VERTICES', 'motion_params', 'random_colours', 'value_noise',
-           'load_texture_images', 'gather_photos', 'make_texture', 'random_shape', 'shape_radius', 'smooth_signal',
-           'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path', 'cross_path', 'leave_bump', 'make_background', 'pan',
-           'SynthVideo', 'check_size', 'render_frame', 'labels_from_instances', 'generate_video', 'video_name',
-           'benchmark_video', 'write_video', 'generate_benchmark', 'compact_json', 'add_real_videos', 'object_motion',
-           'motion_statistics', 'synthetic_images']
+           'MOTIONS', 'DEFAULT_MOTION', 'SHAPES', 'N_VERTICES', 'motion_params', 'random_shape', 'shape_radius',
+           'smooth_signal', 'Sprite', 'polygon_area', 'draw_sprite', 'orbit_path', 'cross_path', 'leave_bump',
+           'make_background', 'pan', 'SynthVideo', 'check_size', 'render_frame', 'labels_from_instances',
+           'generate_video', 'video_name', 'benchmark_video', 'write_video', 'generate_benchmark', 'compact_json',
+           'add_real_videos', 'object_motion', 'motion_statistics', 'synthetic_images']
 
 # %% ../nbs/01_synthetic.ipynb #614d5661
 DEFAULT_SIZE = (240, 432)   # (H, W) of the frames
@@ -51,193 +49,6 @@ def motion_params(motion=DEFAULT_MOTION, speed=None, leave_prob=None):
         m['radius'],
         (m['leave_prob'] if leave_prob is None else leave_prob),
     )
-
-# %% ../nbs/01_synthetic.ipynb #6ac2a0c4
-TRAIN_FAMILIES = ('stripes', 'checker', 'dots', 'noise', 'gradient', 'waves')
-VAL_ONLY_FAMILIES = ('wood', 'hexagons')
-FAMILIES = TRAIN_FAMILIES + VAL_ONLY_FAMILIES
-
-# %% ../nbs/01_synthetic.ipynb #76b7b5af
-def random_colours(rng, n):
-    "`n` saturated RGB colours (uint8 (n,3)) with hues spread evenly around the colour wheel."
-    h = (rng.uniform(0, 180) + np.arange(n)*180/n + rng.uniform(-10, 10, n)) % 180
-    hsv = np.stack([h, rng.uniform(110, 255, n), rng.uniform(90, 255, n)], -1).astype(np.uint8)[None]
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)[0]
-
-def _grid(h, w, angle=0.0):
-    "Pixel coordinates centred on an (h,w) patch, rotated by `angle` radians: (u, v) float32."
-    y, x = np.mgrid[:h, :w].astype(np.float32)
-    x -= (w - 1)/2; y -= (h - 1)/2
-    c, s = math.cos(angle), math.sin(angle)
-    return c*x + s*y, -s*x + c*y
-
-def _ramp(t, colours):
-    "Map t in [0,1] (h,w) to RGB uint8 (h,w,3) by linear interpolation through `colours`."
-    cols = np.asarray(colours, np.float32)
-    x = np.clip(t, 0, 1)*(len(cols) - 1)
-    i = np.minimum(x.astype(np.int32), len(cols) - 2)
-    f = (x - i)[..., None]
-    return (cols[i]*(1 - f) + cols[i + 1]*f + 0.5).astype(np.uint8)
-
-# %% ../nbs/01_synthetic.ipynb #c24206e7
-def value_noise(h, w, cell, rng, octaves=3):
-    "Perlin-like value noise in [0,1], float32 (h,w): bicubically upsampled random grids of cell `cell`, `cell/2`, ..."
-    out = np.zeros((h, w), np.float32)
-    for o in range(octaves):
-        c = max(cell/2**o, 2.0)
-        gh, gw = int(h/c) + 3, int(w/c) + 3
-        g = rng.random((gh, gw), dtype=np.float32)
-        out += 0.5**o*cv2.resize(g, (int(gw*c), int(gh*c)), interpolation=cv2.INTER_CUBIC)[:h, :w]
-    lo, hi = out.min(), out.max()
-    return (out - lo)/max(hi - lo, 1e-6)
-
-# %% ../nbs/01_synthetic.ipynb #8ccad603
-def _stripes(rng, h, w, k):
-    "Parallel stripes at a random angle, soft or hard."
-    p, a, sharp, cols = rng.uniform(5, 18)*k, rng.uniform(0, np.pi), rng.uniform(1, 6), random_colours(rng, 2)
-    u, _ = _grid(h, w, a)
-    t = (0.5 + 0.5*np.sin(2*np.pi*u/p) - 0.5)*sharp + 0.5
-    return _ramp(t, cols), dict(period=p, angle=a, colours=cols)
-
-def _checker(rng, h, w, k):
-    "Rotated checkerboard."
-    p, a, cols = rng.uniform(6, 20)*k, rng.uniform(0, np.pi/2), random_colours(rng, 2)
-    u, v = _grid(h, w, a)
-    t = (np.floor(u/p) + np.floor(v/p)) % 2
-    return _ramp(t, cols), dict(period=p, angle=a, colours=cols)
-
-def _dots(rng, h, w, k):
-    "Polka dots on a rotated square lattice (anti-aliased)."
-    p, a, cols = rng.uniform(8, 22)*k, rng.uniform(0, np.pi/2), random_colours(rng, 2)
-    rad = rng.uniform(0.2, 0.42)*p
-    u, v = _grid(h, w, a)
-    d = np.hypot(u/p - np.floor(u/p) - 0.5, v/p - np.floor(v/p) - 0.5)*p
-    return _ramp(rad - d + 0.5, cols), dict(period=p, angle=a, radius=rad, colours=cols)
-
-def _noise(rng, h, w, k):
-    "Value noise through a three-colour ramp."
-    cell, cols = rng.uniform(10, 40)*k, random_colours(rng, 3)
-    return _ramp(value_noise(h, w, cell, rng), cols), dict(cell=cell, colours=cols)
-
-def _gradient(rng, h, w, k):
-    "A slow colour gradient (a long sine) plus value noise."
-    L, a, amp, cols = rng.uniform(40, 120)*k, rng.uniform(0, 2*np.pi), rng.uniform(0.15, 0.4), random_colours(rng, 2)
-    u, _ = _grid(h, w, a)
-    t = 0.5 + 0.5*np.sin(2*np.pi*u/L) + amp*(value_noise(h, w, 12*k, rng) - 0.5)
-    return _ramp(t, cols), dict(length=L, angle=a, noise=amp, colours=cols)
-
-def _waves(rng, h, w, k):
-    "Wavy (zigzag) stripes: stripes whose phase follows a sine across them."
-    p, L, a, cols = rng.uniform(6, 16)*k, rng.uniform(20, 60)*k, rng.uniform(0, np.pi), random_colours(rng, 2)
-    A = rng.uniform(0.1, 0.3)*L
-    u, v = _grid(h, w, a)
-    t = 0.5 + 1.5*np.sin(2*np.pi*(u + A*np.sin(2*np.pi*v/L))/p)
-    return _ramp(t, cols), dict(period=p, wavelength=L, amplitude=A, angle=a, colours=cols)
-
-def _wood(rng, h, w, k):
-    "Wood rings: distance to an off-centre point, perturbed by noise, through a sawtooth."
-    p, cols = rng.uniform(5, 14)*k, random_colours(rng, 2)
-    ox, oy = rng.uniform(-40, 40, 2)*k
-    u, v = _grid(h, w)
-    d = np.hypot(u - ox, v - oy) + 1.5*p*value_noise(h, w, 20*k, rng)
-    t = ((d/p) % 1.0)**2
-    return _ramp(t, cols), dict(period=p, centre=[ox, oy], colours=cols)
-
-def _hexagons(rng, h, w, k):
-    "Hexagonal tiles (pointy-top, circumradius s) in three colours ((q - r) mod 3 colours a hex grid) with borders."
-    s, lw, a, cols = rng.uniform(7, 18)*k, rng.uniform(0.08, 0.2), rng.uniform(0, np.pi/3), random_colours(rng, 4)
-    x, y = _grid(h, w, a)
-    q, r = (math.sqrt(3)/3*x - y/3)/s, (2/3*y)/s          # axial coordinates, then cube rounding
-    cx, cz = q, r; cy = -cx - cz
-    rx, ry, rz = np.round(cx), np.round(cy), np.round(cz)
-    dx, dy, dz = np.abs(rx - cx), np.abs(ry - cy), np.abs(rz - cz)
-    fx = (dx > dy) & (dx > dz); fz = ~fx & (dy <= dz)
-    rx = np.where(fx, -ry - rz, rx); rz = np.where(fz, -rx - ry, rz)
-    ox, oy = x - s*math.sqrt(3)*(rx + rz/2), y - s*1.5*rz  # offset from the tile centre
-    a_ = s*math.sqrt(3)/2                                  # apothem
-    norm = np.maximum(np.abs(ox), np.abs(ox)/2 + np.abs(oy)*math.sqrt(3)/2)/a_
-    img = cols[(rx.astype(np.int64) - rz.astype(np.int64)) % 3]
-    img[norm > 1 - lw] = cols[3]
-    return img, dict(size=s, line=lw, angle=a, colours=cols)
-
-_FAMILY_FNS = dict(stripes=_stripes, checker=_checker, dots=_dots, noise=_noise, gradient=_gradient, waves=_waves,
-                   wood=_wood, hexagons=_hexagons)
-
-# %% ../nbs/01_synthetic.ipynb #17345e9e
-PHOTO_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
-
-@lru_cache(maxsize=4)
-def load_texture_images(texture_dir):
-    "Images of `texture_dir` by family: {'photo': [(name, rgb)], 'photo_heldout': [...]}, every 4th (by name) held out."
-    d = Path(texture_dir)
-    if not d.is_dir(): raise FileNotFoundError(f'texture_dir {str(d)!r} is not a folder')
-    files = sorted(p for p in d.iterdir() if p.suffix.lower() in PHOTO_EXTS)
-    out = {'photo': [], 'photo_heldout': []}
-    for i, p in enumerate(files):
-        im = cv2.imread(str(p), cv2.IMREAD_COLOR)
-        if im is None: raise ValueError(f'texture_dir: cannot read image {p}')
-        f = 512/min(im.shape[:2])
-        if f < 1: im = cv2.resize(im, (round(im.shape[1]*f), round(im.shape[0]*f)), interpolation=cv2.INTER_AREA)
-        out['photo_heldout' if i % 4 == 3 else 'photo'].append((p.name, np.ascontiguousarray(im[..., ::-1])))
-    if not files: raise ValueError(f'texture_dir {str(d)!r} holds no images ({", ".join(PHOTO_EXTS)})')
-    return out
-
-def _photo(rng, h, w, images):
-    "A random crop (upscaled when needed, maybe mirrored) of one of `images` [(name, rgb)]."
-    name, im = images[rng.integers(len(images))]
-    f = max(h/im.shape[0], w/im.shape[1], 1.0)
-    if f > 1: im = cv2.resize(im, (math.ceil(im.shape[1]*f), math.ceil(im.shape[0]*f)), interpolation=cv2.INTER_LINEAR)
-    y, x = int(rng.integers(im.shape[0] - h + 1)), int(rng.integers(im.shape[1] - w + 1))
-    crop = im[y:y + h, x:x + w]
-    if rng.random() < 0.5: crop = crop[:, ::-1]
-    return np.ascontiguousarray(crop), dict(file=name, x=x, y=y)
-
-# %% ../nbs/01_synthetic.ipynb #18cae033
-PHOTO_SOURCES = ('/usr/share/wallpapers', '/usr/share/backgrounds/mate/nature')
-
-def _largest_image(folder, max_width):
-    "The widest image of a wallpaper's resolutions (files named like 1920x1080.jpg) not wider than `max_width`."
-    files = [p for p in Path(folder).iterdir() if p.suffix.lower() in PHOTO_EXTS]
-    width = lambda p: int(p.stem.split('x')[0]) if p.stem.split('x')[0].isdigit() else 0
-    fits = [p for p in files if width(p) <= max_width] or files
-    return max(fits, key=lambda p: (width(p), p.name)) if fits else None
-
-def gather_photos(out, sources=PHOTO_SOURCES, max_width=1920):
-    "A folder `out` of links to the wallpaper photographs under `sources` (one image per wallpaper); -> sorted names."
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    found = {}
-    for src in map(Path, sources):
-        if not src.is_dir(): continue
-        for p in sorted(src.iterdir()):
-            if p.is_file() and p.suffix.lower() in PHOTO_EXTS: found[f'{src.name}-{p.name}'] = p
-            elif (p/'contents'/'images').is_dir():                    # KDE layout: NAME/contents/images/WxH.jpg
-                best = _largest_image(p/'contents'/'images', max_width)
-                if best is not None: found[f'{p.name}{best.suffix}'] = best
-    if not found: raise FileNotFoundError(f'no photographs under {", ".join(map(str, sources))}; install them with '
-                                          '`apt-get install plasma-workspace-wallpapers mate-backgrounds`')
-    for name, p in found.items():
-        if not (out/name).exists(): (out/name).symlink_to(p.resolve())
-    return sorted(found)
-
-# %% ../nbs/01_synthetic.ipynb #5150fe56
-def _jsonable(params):
-    "Texture parameters as plain JSON values (floats rounded, colours as lists of ints)."
-    out = {}
-    for key, val in params.items():
-        if isinstance(val, np.ndarray): val = val.tolist()
-        elif isinstance(val, (float, np.floating)): val = round(float(val), 3)
-        elif isinstance(val, list): val = [round(float(x), 3) for x in val]
-        out[key] = val
-    return out
-
-def make_texture(family, h, w, rng, k=1.0, photos=None):
-    "An (h,w,3) uint8 texture of `family` with random parameters, and the parameters (JSON-ready)."
-    if family in ('photo', 'photo_heldout'):
-        if not photos or not photos.get(family): raise ValueError(f'family {family!r} needs images (texture_dir)')
-        img, params = _photo(rng, h, w, photos[family])
-    elif family in _FAMILY_FNS: img, params = _FAMILY_FNS[family](rng, h, w, k)
-    else: raise ValueError(f'unknown texture family {family!r}; known: {", ".join(FAMILIES)}, photo, photo_heldout')
-    return img, dict(family=family, **_jsonable(params))
 
 # %% ../nbs/01_synthetic.ipynb #22dbc796
 SHAPES = ('blob', 'ellipse', 'rectangle', 'star')

@@ -118,7 +118,8 @@ def static_clip(image, mask, n_frames=3, seed=None, rng=None, max_rotation=20.0,
         raise ValueError(f'image must be uint8 (H,W,3), got {image.dtype} {image.shape}')
     if mask.shape != image.shape[:2]:
         raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
-    if not isinstance(n_frames, (int, np.integer)) or isinstance(n_frames, bool) or n_frames < 1: raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
+    if not isinstance(n_frames, (int, np.integer)) or isinstance(n_frames, bool) or n_frames < 1:
+        raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
     rng = np.random.default_rng(seed) if rng is None else rng
     mask = mask.astype(np.uint8)
     H, W = mask.shape
