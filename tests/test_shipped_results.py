@@ -84,3 +84,22 @@ def test_tracker_choices_record_names_its_checkpoint():
     assert d['rows']['none']['J&F'] == pytest.approx(base['J&F'], abs=2e-3)
     for r in d['rows'].values():
         assert set(r['objects']) == set(d['rows']['none']['objects']) and np.mean(list(r['objects'].values())) == pytest.approx(r['J&F'], abs=1e-3)
+
+
+def test_trick2_controls_record():
+    "trick2-controls.json (when shipped): rows are the mean of their per-object scores, + Trick 2 is the reference file's own run, the deltas follow."
+    import pytest
+    from trickvos.reproduce import paired_delta
+    if not (RESULTS_DIR / 'trick2-controls.json').is_file(): pytest.skip('trick2-controls.json is not shipped yet')
+    ctl, ref = _load('trick2-controls'), _load('reference-table1')
+    keys = {'Baseline': 'baseline', '+ Trick 2': 'trick2', 'control: whole model': 'control-whole', 'control: train longer': 'control-longer'}
+    for r in ctl['rows']:
+        per_seed = [ctl['objects'][f'seed{s}/{keys[r["row"]]}'] for s in ctl['seeds']]
+        assert r['J&F'] == pytest.approx(sum(sum(o.values()) / len(o) for o in per_seed) / len(per_seed))
+    for s in ctl['seeds']:
+        chk = ctl['donor_check'][f'seed{s}']           # every seed of a reference-scale file was checked
+        if chk.get('matches', True):                      # the donor scored as in the reference file: its + Trick 2 run is re-used
+            assert ctl['objects'][f'seed{s}/trick2'] == ref['objects'][f'seed{s}/trick2'] and chk['max_abs_gap'] <= 0.05
+        assert set(ctl['objects'][f'seed{s}/control-whole']) == set(ref['objects'][f'seed{s}/baseline'])   # same objects
+    for d in ctl['deltas']:
+        assert paired_delta(ctl, d['row'], d['base'])['delta'] == pytest.approx(d['delta'])
