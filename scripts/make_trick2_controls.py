@@ -100,7 +100,7 @@ def main(argv=None):
             objects.update({r: old['objects'][r] for r in runs}); continue
         donor = _donor(s, work, a.tiny, a.device)
         objects[f'seed{s}/baseline'] = _objects(donor, work, f'seed{s}-baseline', a.device)
-        todo = ['trick2', *CONTROLS.values()] if ref is None else list(CONTROLS.values())
+        same = False                                                   # --tiny: nothing to re-use, Trick 2 trained here
         if ref is not None:
             theirs, mine = ref['objects'].get(f'seed{s}/baseline'), objects[f'seed{s}/baseline']
             gaps = [abs(theirs[o] - v) for o, v in mine.items()] if theirs and set(theirs) == set(mine) else None
@@ -110,7 +110,7 @@ def main(argv=None):
             checks[f'seed{s}'] = dict(mean_abs_gap=sum(gaps) / len(gaps) if gaps else None, max_abs_gap=max(gaps) if gaps else None,
                                       matches=same, trick2='from ' + str(a.reference.name) if same else 'trained here from this donor')
             if same: objects[f'seed{s}/trick2'] = ref['objects'][f'seed{s}/trick2']
-            else: todo.insert(0, 'trick2')                 # another CPU's donor: Trick 2 from *this* donor, so the pairs share it
+        todo = list(CONTROLS.values()) if same else ['trick2', *CONTROLS.values()]   # otherwise Trick 2 from *this* donor
         configs = _configs(s, a.tiny, donor)
         for key in todo:
             run = work / f'seed{s}' / key
@@ -129,7 +129,8 @@ def main(argv=None):
     res['table'] = '\n'.join(['| row − base | Δ J&F (points) | Δ per seed | 95% interval (seeds, videos) | objects better / worse '
                               '(> 1 point) | reading |', '|' + ' --- |' * 6]
                              + [_delta_line(res, r, b, f'{r} − {b}') for r, b in pairs])
-    res.update(scale=scale, train_seconds=seconds, donor_check=checks, device=a.device or 'default',
+    mine = lambda d: {k: v for k, v in d.items() if k.split('/')[0] in {f'seed{s}' for s in a.seeds}}   # --seeds only
+    res.update(scale=scale, train_seconds=mine(seconds), donor_check=mine(checks), device=a.device or 'default',
                reference=None if a.tiny else str(a.reference.relative_to(ROOT)) if a.reference.is_relative_to(ROOT) else str(a.reference),
                regenerate='python scripts/make_trick2_controls.py --work WORK --seeds ' + ' '.join(map(str, a.seeds))
                           + (' --tiny' if a.tiny else ''))

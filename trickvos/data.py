@@ -382,3 +382,7 @@ def atomic_write(path):
 def file_sha256(path):
     "Hex SHA-256 of a file's bytes."
     with open(path, 'rb') as f: return hashlib.file_digest(f, 'sha256').hexdigest()
+
+def _is_int(x):
+    "An integer argument (Python or numpy), not a bool: what every count and seed check of the package accepts."
+    return isinstance(x, (int, np.integer)) and not isinstance(x, bool)

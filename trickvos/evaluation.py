@@ -12,7 +12,6 @@ import json, os, tempfile
 from pathlib import Path
 from tqdm.auto import tqdm
 from .data import VOSDataError, _davis_root, _inside_dataset, load_davis, write_predictions
-from .model import load_model
 import numpy as np
 from .metrics import evaluate_results, evaluate_sequence, format_tables
 from .inference import resolve_device, propagate, segment_video
@@ -47,10 +46,8 @@ def evaluate_model(model, data_root, split='val', out_dir=None, year=2017, devic
                    progress=True, short_side=None, optimise=False, flip=False, mem_every=None, max_memory=None, backend='torch',
                    scales=None, ensemble=(), top_k=None):
     "Segment each video of a DAVIS-layout split from its first mask, write palette PNGs, score J&F and measure FPS."
-    checkpoint = None
-    # a model file, run folder, or (backend onnx) export folder
-    if isinstance(model, (str, os.PathLike)):
-        checkpoint, model = str(model), model if backend == 'onnx' else load_model(model, resolve_device(device))
+    # a model file, run folder, or (backend onnx) export folder: `make_core` loads it
+    checkpoint = str(model) if isinstance(model, (str, os.PathLike)) else None
     videos = load_davis(data_root, year=year, split=split, sequences=sequences)
     out_dir = Path(tempfile.mkdtemp(prefix='trickvos-eval-') if out_dir is None else out_dir)
     ds = _inside_dataset(out_dir)

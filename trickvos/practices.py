@@ -8,10 +8,8 @@ Docs: https://trickvos.github.io/trickvos/good_practices.html.md"""
 
 # %% ../nbs/16_good_practices.ipynb #c1eb212d
 from __future__ import annotations
-import os
 import torch
 import torch.nn.functional as F
-from .model import load_model
 from .inference import InferenceCore, frame_logits, filter_with_tracker, pad_divide_by, unpad
 
 # %% auto #0
@@ -30,11 +28,11 @@ class MultiCore(InferenceCore):
     """Multi-scale testing and ensembles: members (each model at each scale) with their own memories, fused before Trick
     3 and aggregation."""
     def __init__(self, models, scales=(1.0,), device=None, tracker=None, top_k=None, eps=1e-7, **options):
+        # models: VOSModels or anything with their inference API (model files are loaded by `make_core`, 20_processors)
         models = list(models) if isinstance(models, (list, tuple)) else [models]
         scales = tuple(float(s) for s in scales)
         if not models or not scales: raise ValueError('need at least one model and one scale')
         if any(not 0.1 <= s <= 4 for s in scales): raise ValueError(f'scales must lie in [0.1, 4], got {scales}')
-        models = [load_model(m) if isinstance(m, (str, os.PathLike)) else m for m in models]
         self.members = [(InferenceCore(m, device, None, top_k, **options), s) for m in models for s in scales]
         self.scales, self.eps = scales, eps
         lead = self.members[0][0]

@@ -54,10 +54,8 @@ def segment_command(args):
     mask = read_label_png(args.mask)
     if mask.shape != frames[0].shape[:2]:
         raise ValueError(f'{args.mask}: mask size {mask.shape} differs from the video frames {frames[0].shape[:2]}')
-    onnx = args.backend == 'onnx'                # the checkpoint may then be an export folder (trickvos export)
-    device = resolve_device(args.device or ('cpu' if onnx else None))
-    model = args.checkpoint if onnx else load_model(args.checkpoint, device)
-    core = make_core(model, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
+    device = resolve_device(args.device or ('cpu' if args.backend == 'onnx' else None))
+    core = make_core(args.checkpoint, device, args.tracker, args.scales, args.ensemble, optimise=args.optimise, flip=args.flip,
                      mem_every=args.mem_every, max_memory=args.max_memory, backend=args.backend, top_k=args.top_k)
     labels = propagate(core, frames, mask, progress=not args.quiet, short_side=args.short_side)
     # --overwrite: stale masks of an earlier, longer video go, once ours are ready

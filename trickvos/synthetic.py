@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, cv2
 from tqdm.auto import tqdm
-from .data import write_label_png
+from .data import write_label_png, _is_int
 from .textures import TRAIN_FAMILIES, VAL_ONLY_FAMILIES, load_texture_images, make_texture, value_noise   # 22_textures
 
 # %% auto #0
@@ -215,8 +215,6 @@ class SynthVideo:
     def size(self): return self.labels.shape[1:]
 
 # %% ../nbs/01_synthetic.ipynb #c3b69873
-def _is_int(x): return isinstance(x, (int, np.integer)) and not isinstance(x, bool)
-
 def check_size(size):
     "`size` as an (H, W) tuple of ints, or a ValueError saying what is wrong."
     try: H, W = size

@@ -14,7 +14,7 @@ import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
-from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset
+from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset, _is_int
 from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, vos_loss
 
@@ -118,7 +118,7 @@ def static_clip(image, mask, n_frames=3, seed=None, rng=None, max_rotation=20.0,
         raise ValueError(f'image must be uint8 (H,W,3), got {image.dtype} {image.shape}')
     if mask.shape != image.shape[:2]:
         raise ValueError(f'mask shape {mask.shape} must be the image size {image.shape[:2]}')
-    if not isinstance(n_frames, (int, np.integer)) or isinstance(n_frames, bool) or n_frames < 1:
+    if not _is_int(n_frames) or n_frames < 1:
         raise ValueError(f'n_frames must be an integer >= 1, got {n_frames!r}')
     rng = np.random.default_rng(seed) if rng is None else rng
     mask = mask.astype(np.uint8)
