@@ -52,7 +52,7 @@ def main(argv=None):
     for name, (over, force) in settings.items():
         cfg = train_config(a.preset, 'reference', crop=(a.crop, a.crop), batch_size=a.batch, clip_frames=a.frames, **over)
         torch.manual_seed(0)
-        m = build_model(cfg.model_preset).train()
+        m = build_model(cfg.model).train()
         if cfg.channels_last: m = m.to(memory_format=torch.channels_last)
         opt = torch.optim.Adam(m.parameters(), lr=1e-4)
         train_step(m, opt, b, cfg, cfg.static_iters + 10, dev, force)                  # warm-up (oneDNN picks kernels)

@@ -22,11 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def train_run(trickvos, work, data, preset, cmds):
     "Train WORK/PRESET (its Trick 2 donor first) unless finished; the commands go into `cmds`."
-    from trickvos.training import DONOR_PRESETS
+    from trickvos.training import TRAIN_PRESETS
     run = work / preset
     cmd = f'trickvos train --preset {preset} --scale reference --data {data} --out {run}'
-    if preset in DONOR_PRESETS:
-        donor = train_run(trickvos, work, data, DONOR_PRESETS[preset], cmds)
+    if TRAIN_PRESETS[preset].donor:
+        donor = train_run(trickvos, work, data, TRAIN_PRESETS[preset].donor, cmds)
         cmd += f' --decoder-from {donor}'
     cmds[f'train {preset}'] = cmd
     if not (run / 'summary.json').exists():

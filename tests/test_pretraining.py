@@ -4,7 +4,7 @@ import pytest
 import torch
 from trickvos.model import build_model, save_model, count_parameters, load_model
 from trickvos.synthetic import generate_benchmark
-from trickvos.training import train_config, train, TRAIN_PRESETS, DONOR_PRESETS
+from trickvos.training import train_config, train, TRAIN_PRESETS
 from trickvos.cli import build_parser
 from trickvos.pretraining import PARTS, part_keys, decoder_table, init_from_donor
 
@@ -80,9 +80,10 @@ def test_wrong_preset_or_unfinished_donor_warns(tmp_path):
 
 
 def test_presets_need_a_donor():
-    assert TRAIN_PRESETS['trick2'] == ('baseline', 'baseline') and TRAIN_PRESETS['trick12'] == ('baseline', 'trick1')
-    assert DONOR_PRESETS == {'trick2': 'baseline', 'trick12': 'trick1'}
-    for p in DONOR_PRESETS:
+    donors = {p: c.donor for p, c in TRAIN_PRESETS.items() if c.donor}
+    assert donors == {'trick2': 'baseline', 'trick12': 'trick1'}
+    for p, d in donors.items():     # Trick 2 is its donor's recipe, started from the donor's decoder
+        assert (TRAIN_PRESETS[p].model, TRAIN_PRESETS[p].loss) == (TRAIN_PRESETS[d].model, TRAIN_PRESETS[d].loss)
         with pytest.raises(ValueError, match='--decoder-from'): train_config(p)
     with pytest.raises(ValueError, match='not both'): train_config('baseline', decoder_from='a', model_from='b')
     assert train_config('trick12', decoder_from='x').loss.ssim == 1 and train_config('trick2', decoder_from='x').loss.ssim == 0

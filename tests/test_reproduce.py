@@ -7,7 +7,9 @@ from trickvos import reproduce as R, planner as P
 from trickvos.planner import SPLITS, eval_key, score_splits, Context
 from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, plan_runs, plan_table, reproduce, reproduce_command, paper_rows,
                                 table1_markdown, table2_markdown)
-from trickvos.training import DONOR_PRESETS, TRAIN_PRESETS
+from trickvos.training import TRAIN_PRESETS
+
+DONORS = {p: c.donor for p, c in TRAIN_PRESETS.items() if c.donor}
 
 torch.set_num_threads(1)
 
@@ -33,7 +35,7 @@ def test_plan_donors_are_same_seed_and_come_first():
     steps = plan_runs('/o', seeds=(0, 1))
     names = [s.name for s in steps]
     for seed in (0, 1):
-        for p, donor in DONOR_PRESETS.items():
+        for p, donor in DONORS.items():
             st = _by(steps)[f'seed{seed}/{p}']
             assert st.needs == ('synth', f'seed{seed}/{donor}')
             assert names.index(f'seed{seed}/{donor}') < names.index(st.name)
@@ -76,7 +78,7 @@ def _fake_runners(calls):
 
     def train(s, ctx):
         calls.append(s.name)
-        save_model(build_model(TRAIN_PRESETS[s.preset][0]), Path(s.out) / 'model.safetensors')
+        save_model(build_model(TRAIN_PRESETS[s.preset].model), Path(s.out) / 'model.safetensors')
         (Path(s.out) / 'summary.json').write_text(json.dumps({'seconds': 10.0 + s.seed}))
 
     def tracker(s, ctx):
@@ -294,7 +296,7 @@ def _shipped_dir(tmp_path, monkeypatch):
     monkeypatch.setattr(M, 'WEIGHTS_DIR', w)
     def rec(name, preset, donor=None, **over):
         save_model(build_model('baseline'), w / f'{name}.safetensors', preset=preset)
-        cfg = asdict(train_config(preset, 'reference', **({'decoder_from': 'elsewhere/run'} if preset in DONOR_PRESETS else {}), **over))
+        cfg = asdict(train_config(preset, 'reference', **({'decoder_from': 'elsewhere/run'} if preset in DONORS else {}), **over))
         r = dict(preset=preset, config=cfg, commands={'synth': 'trickvos synth --out W/synth --motion fast'}, training={'steps': 50, 'seconds': 9.0})
         if donor: r['donor'] = {'sha256': _sha256(w / f'{donor}.safetensors')}
         (w / f'{name}.json').write_text(json.dumps(r))

@@ -92,7 +92,7 @@ def test_config_scales_presets_and_errors():
     assert train_config('trick12', 'showcase-gpu', model_from='m').batch_size == 16
     with pytest.raises(ValueError, match='is Trick 2'): train_config('trick12', 'showcase')
     with pytest.raises(ValueError, match='unknown scale'): train_config('baseline', 'huge')
-    with pytest.raises(ValueError, match='unknown training preset'): TrainConfig(preset='x')
+    with pytest.raises(ValueError, match='unknown training preset'): train_config('x')
 
 
 def test_learning_rate_schedule():
@@ -247,3 +247,29 @@ def test_static_clip_errors():
     with pytest.raises(ValueError, match='image'): static_clip(img[..., 0], msk)
     with pytest.raises(ValueError, match='mask shape'): static_clip(img, msk[1:])
     with pytest.raises(ValueError, match='n_frames'): static_clip(img, msk, n_frames=0)
+
+
+def test_composed_config_sets_the_network_and_reads_back(data, tmp_path, capsys):
+    "Model and loss fields set with `trickvos train --set` reach the trained network; config.json reads back as the config."
+    from trickvos.cli import main
+    from trickvos.training import read_run_config, config_diff
+    run = tmp_path / 'run'
+    args = ['train', '--data', str(data), '--out', str(run), '--iters', '1', '2', '--batch-size', '2', '--device', 'cpu',
+            '--no-progress', '--set', 'crop=[32, 32]', '--set', 'max_objects=2', '--set', 'loss.iou=0.5']
+    assert main(args + ['--set', 'model.key_dim=16']) == 0
+    cfg = read_run_config(run)
+    assert cfg == train_config('baseline', static_iters=1, main_iters=2, batch_size=2, crop=(32, 32), max_objects=2,
+                               model=dict(key_dim=16), loss=dict(iou=0.5))
+    assert load_model(run).config == cfg.model and cfg.model.key_dim == 16 != TRAIN_PRESETS['baseline'].model.key_dim
+    with pytest.raises(ValueError, match=r"\['model.key_dim'\] changed"):          # resuming with another network
+        train(train_config(**{**cfg.__dict__, 'model': dict(key_dim=8)}), data, run, resume=True, progress=False)
+    # a run folder written before configs held their network and loss (flat) reads as its preset's, and resumes
+    plain = train(TrainConfig(**TINY), data, tmp_path / 'plain', progress=False)
+    saved = json.loads((plain / 'config.json').read_text())
+    saved['train'] = {k: v for k, v in saved['train'].items() if k not in ('model', 'loss', 'donor')}
+    (plain / 'config.json').write_text(json.dumps(saved))
+    assert read_run_config(plain) == TrainConfig(**TINY) and config_diff(saved['train'], TrainConfig(**TINY)) == set()
+    train(TrainConfig(**TINY), data, plain, resume=True, progress=False)
+    for bad, msg in ((['--set', 'model.keydim=16'], "model has no field 'keydim'"), (['--set', 'lr'], 'FIELD=VALUE')):
+        assert main(args[:4] + [str(tmp_path / 'x')] + args[5:] + bad) != 0 and msg in capsys.readouterr().err
+    assert not (tmp_path / 'x').exists()                                                 # refused before any folder

@@ -230,6 +230,9 @@ def _add_train(sub, help):
     )
     p.add_argument('--batch-size', type=int, help='override the batch size (per process)')
     p.add_argument('--workers', type=int, help='DataLoader worker processes')
+    p.add_argument('--set', metavar='FIELD=VALUE', action='append', default=[],
+                   help="change any config field, the network's and the loss's too (repeatable): --set lr=1e-4 "
+                   '--set model.key_dim=16 --set loss.iou=0.5')
     _device_arg(p)
     p.add_argument('--no-progress', action='store_true', help='no progress bar')
     p.set_defaults(func=train_command)

@@ -37,18 +37,19 @@ def table_rows(tables=(1, 2)):
 def plan_runs(out, seeds=(0,), data=None, tables=(1, 2)):
     """The ordered steps of a reproduction of `tables` into `out` (donors before the runs that use them); `data` None:
     generate it."""
-    from trickvos.training import DONOR_PRESETS
+    from trickvos.training import TRAIN_PRESETS
     out, rows = Path(out), table_rows(tables)
     steps = [] if data is not None else [Step('synth', 'synth', out / 'synth')]
     steps.append(Step('floor', 'floor', out / 'floor', needs=('synth',) if data is None else ()))
     presets = list(dict.fromkeys(p for _, p, _ in rows))
-    presets = [p for p in presets if p not in DONOR_PRESETS] + [p for p in presets if p in DONOR_PRESETS]
+    presets = sorted(presets, key=lambda p: TRAIN_PRESETS[p].donor is not None)       # donors first (a stable sort)
     pairs = list(dict.fromkeys((p, t) for _, p, t in rows))
     base = ('synth',) if data is None else ()
     for s in seeds:
         runs = out / 'runs' / f'seed{s}'
         for p in presets:
-            needs = base + ((f'seed{s}/{DONOR_PRESETS[p]}',) if p in DONOR_PRESETS else ())
+            donor = TRAIN_PRESETS[p].donor
+            needs = base + ((f'seed{s}/{donor}',) if donor else ())
             steps.append(Step('train', f'seed{s}/{p}', runs / p, s, p, needs=needs))
         steps.append(Step('tracker', f'seed{s}/tracker', runs / 'tracker', s, needs=base))
         for p, t in pairs:
@@ -391,8 +392,8 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     "Fill seed `seed`'s planned training runs in `ctx.out` that a shipped model is exactly; -> {run: shipped name}."
     import shutil
     from dataclasses import asdict
-    from trickvos.model import WEIGHTS_DIR, PRESETS, MODEL_FILE
-    from trickvos.training import train_config, DONOR_PRESETS, TRAIN_PRESETS, config_diff
+    from trickvos.model import WEIGHTS_DIR, MODEL_FILE
+    from trickvos.training import train_config, TRAIN_PRESETS, config_diff, config_from_dict
     from trickvos.data import file_sha256
     if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
     synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast
@@ -400,12 +401,12 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     recs = [(p.stem, _read(p)) for p in sorted(WEIGHTS_DIR.glob('*.json'))]
     recs = sorted(
         (r for r in recs if r[1].get('preset') in planned and 'config' in r[1]),
-        key=lambda r: r[1]['preset'] in DONOR_PRESETS,
+        key=lambda r: TRAIN_PRESETS[r[1]['preset']].donor is not None,
     )
     reused = {}
     for name, rec in recs:
         preset, run = rec['preset'], run_dir(ctx, seed, rec['preset'])
-        donor = DONOR_PRESETS.get(preset)
+        donor = TRAIN_PRESETS[preset].donor
         want = train_config(
             preset, ctx.scale, **{**ctx.train_overrides, 'seed': seed, **({'decoder_from': '?'} if donor else {})}
         )
@@ -419,7 +420,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
             if not donor_model.is_file() or rec.get('donor', {}).get('sha256') != file_sha256(donor_model): continue
         run.mkdir(parents=True)
         shutil.copyfile(WEIGHTS_DIR / f'{name}.safetensors', run / MODEL_FILE)
-        _write_json(run / 'config.json', dict(train=rec['config'], model=asdict(PRESETS[TRAIN_PRESETS[preset][0]]),
+        _write_json(run / 'config.json', dict(train=asdict(config_from_dict(rec['config'])),
                                               data=str(Path(ctx.data).resolve()), shipped=name))
         if 'donor' in rec: _write_json(run / 'donor.json', rec['donor'])
         _write_json(run / 'summary.json', {**rec['training'], 'shipped': name})        # last: it marks the run finished

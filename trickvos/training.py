@@ -8,23 +8,24 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
 import csv, json, math, os, time, warnings
-from dataclasses import dataclass, asdict, field, fields
+from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
 from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset, _is_int
-from .model import PRESETS, build_model, save_model, MODEL_FILE, resolve_device
-from .losses import LOSS_PRESETS, vos_loss
+from .model import PRESETS, ModelConfig, build_model, save_model, MODEL_FILE, resolve_device
+from .losses import LOSS_PRESETS, LossConfig, vos_loss
 
 # %% auto #0
-__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'DONOR_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL',
-           'sample_frame_indices', 'max_skip_at', 'make_sample', 'static_clip', 'ClipDataset', 'StaticClips',
-           'VideoClips', 'collate_clips', 'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_diff',
+__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL', 'sample_frame_indices',
+           'max_skip_at', 'make_sample', 'static_clip', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips',
+           'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_from_dict', 'config_diff',
            'read_run_config', 'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step',
            'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader',
-           'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'train_command']
+           'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'parse_sets',
+           'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -189,11 +190,6 @@ def collate_clips(samples):
                 first=first, valid=valid)
 
 # %% ../nbs/06_training.ipynb #dd73fb0a
-TRAIN_PRESETS = {'baseline': ('baseline', 'baseline'), 'stcn': ('stcn', 'baseline'), 'stm': ('stm', 'baseline'),
-                 'ssim': ('baseline', 'ssim'), 'iou': ('baseline', 'iou'), 'trick1': ('baseline', 'trick1'),
-                 'trick2': ('baseline', 'baseline'), 'trick12': ('baseline', 'trick1')}
-DONOR_PRESETS = {'trick2': 'baseline', 'trick12': 'trick1'}   # Trick 2: the preset whose trained decoder each re-uses
-
 def _bookkeeping(default, kind='bookkeeping'):
     """A config field that does not change what is learnt: how the run is kept ('bookkeeping') or where its start came
     from ('source')."""
@@ -201,9 +197,14 @@ def _bookkeeping(default, kind='bookkeeping'):
 
 @dataclass
 class TrainConfig:
-    "Everything that defines a training run (see `SCALES` and `TRAIN_PRESETS`)."
-    preset: str = 'baseline'
+    """Everything that defines a training run: the network (`model`, 04_model), the loss (`loss`, Eq. (1) of 05_losses),
+    Trick 2's donor and the schedule. `TRAIN_PRESETS` names complete ones; `SCALES` sizes them."""
+    preset: str = 'baseline'        # the name of the preset this config was made from
     scale: str = 'lesson'
+    model: ModelConfig = field(default_factory=ModelConfig)   # the network
+    loss: LossConfig = field(default_factory=LossConfig)      # the weights of Eq. (1) and the bootstrapping schedule
+    # Trick 2: the preset whose trained decoder starts this network; the run needs `decoder_from` (a run of that preset)
+    donor: str | None = None
     static_iters: int = 10          # stage 0: static-image clips
     main_iters: int = 40            # stage 2: video clips
     batch_size: int = 4
@@ -246,27 +247,42 @@ class TrainConfig:
         self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
         self.skip_values, self.skip_at = tuple(self.skip_values), tuple(self.skip_at)
         self.eval_data = tuple(str(d) for d in self.eval_data)
-        if self.preset not in TRAIN_PRESETS:
-            raise ValueError(f'unknown training preset {self.preset!r}; choose one of {list(TRAIN_PRESETS)}')
+        # as config.json holds them: dicts
+        if isinstance(self.model, dict): self.model = ModelConfig(**self.model)
+        if isinstance(self.loss, dict): self.loss = LossConfig(**self.loss)
         if any(c % 16 for c in self.crop): raise ValueError(f'crop must be multiples of 16, got {self.crop}')
         if self.static_iters < 0 or self.main_iters < 0 or self.static_iters + self.main_iters == 0:
             raise ValueError('static_iters and main_iters must be >= 0, not both 0')
         if self.batch_size < 1 or self.clip_frames < 2 or self.static_frames < 2 or self.max_objects < 1:
             raise ValueError('batch_size >= 1, clip_frames >= 2, static_frames >= 2 and max_objects >= 1 are needed')
-        if self.preset in DONOR_PRESETS and not (self.decoder_from or self.model_from):
-            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
-                             f'{DONOR_PRESETS[self.preset]!r} run')
         if self.decoder_from and self.model_from: raise ValueError('pass decoder_from or model_from, not both')
         if not 0 <= self.ema < 1: raise ValueError(f'ema is a decay in [0, 1), got {self.ema}')
 
     @property
     def total_iters(self): return self.static_iters + self.main_iters
     @property
-    def model_preset(self): return TRAIN_PRESETS[self.preset][0]
-    @property
-    def loss(self): return LOSS_PRESETS[TRAIN_PRESETS[self.preset][1]]
-    @property
     def bn_frozen(self): return self.pretrained if self.freeze_bn is None else self.freeze_bn
+
+    def check_donor(self):
+        "Trick 2 needs its donor's weights: raise unless `decoder_from` (or `model_from`) names them."
+        if self.donor and not (self.decoder_from or self.model_from):
+            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
+                             f'{self.donor!r} run')
+        return self
+
+# each preset: what it changes from the baseline (Table 1's rows, and the STCN/STM networks of Table 2)
+TRAIN_PRESETS = {name: TrainConfig(preset=name, **parts) for name, parts in {
+    'baseline': {}, 'stcn': dict(model=PRESETS['stcn']), 'stm': dict(model=PRESETS['stm']),
+    'ssim': dict(loss=LOSS_PRESETS['ssim']), 'iou': dict(loss=LOSS_PRESETS['iou']), 'trick1': dict(loss=LOSS_PRESETS['trick1']),
+    'trick2': dict(donor='baseline'), 'trick12': dict(loss=LOSS_PRESETS['trick1'], donor='trick1')}.items()}
+
+# %% ../nbs/06_training.ipynb #c0f1a2b3
+def _known(over, cls, what):
+    "`over`, if each of its keys is a field of the dataclass `cls`; else a ValueError that lists the fields."
+    names = [f.name for f in fields(cls)]
+    unknown = sorted(set(over) - set(names))
+    if unknown: raise ValueError(f'{what} has no field {", ".join(map(repr, unknown))}; its fields: {", ".join(names)}')
+    return over
 
 @dataclass(frozen=True)
 class Scale:
@@ -295,9 +311,17 @@ SCALES = {
                         scale_range=(0.8, 1.2), pretrained=True, detach_memory=False, log_every=100, ckpt_every=5000, workers=8))}
 
 def train_config(preset='baseline', scale='lesson', **overrides):
-    "The `TrainConfig` of a preset at a scale, with field overrides."
+    """The preset's config at a scale, with field overrides; `model` and `loss` take a config or a dict of the fields to
+    change (`model=dict(key_dim=16)`)."""
+    if preset not in TRAIN_PRESETS:
+        raise ValueError(f'unknown training preset {preset!r}; choose one of {list(TRAIN_PRESETS)}')
     if scale not in SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(SCALES)}')
-    return TrainConfig(preset=preset, scale=scale, **{**SCALES[scale].train, **overrides})
+    base, over = TRAIN_PRESETS[preset], {**SCALES[scale].train, **overrides}
+    _known(over, TrainConfig, 'TrainConfig')
+    for part in ('model', 'loss'):
+        if isinstance(over.get(part), dict):
+            over[part] = replace(getattr(base, part), **_known(over[part], type(getattr(base, part)), part))
+    return replace(base, scale=scale, **over).check_donor()
 
 # %% ../nbs/06_training.ipynb #d91f8311
 def bookkeeping_fields(kinds=('bookkeeping',)):
@@ -305,24 +329,39 @@ def bookkeeping_fields(kinds=('bookkeeping',)):
     came from)."""
     return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
 
+def config_from_dict(saved):
+    """The `TrainConfig` of a config dict as a run's config.json or a shipped record holds it. Absent fields read as
+    defaults, except that a config written before configs held their network and loss (no `model`, `loss`, `donor`)
+    takes those from its preset."""
+    unknown = set(saved) - {f.name for f in fields(TrainConfig)}
+    if unknown: raise ValueError(f'fields this version of trickvos does not know: {sorted(unknown)}')
+    preset = TRAIN_PRESETS.get(saved.get('preset'), TrainConfig())
+    return TrainConfig(**{**{k: getattr(preset, k) for k in ('model', 'loss', 'donor')}, **saved})
+
+def _flat(d, prefix=''):
+    "{'model.key_dim': 32, ...}: a nested dict's leaves under dotted names."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict): out.update(_flat(v, f'{prefix}{k}.'))
+        else: out[prefix + k] = v
+    return out
+
 def config_diff(saved, cfg, kinds=('bookkeeping',)):
-    """Fields whose value in the config dict `saved` (a run's or a record's) differs from `cfg`, fields of `kinds` aside
-    (absent ones read as defaults)."""
-    default, mine = asdict(TrainConfig()), asdict(cfg)
-    return {
-        k
-        for k in mine
-        if k not in bookkeeping_fields(kinds) and json.dumps(saved.get(k, default[k])) != json.dumps(mine[k])
-    }
+    """Fields (dotted inside `model` and `loss`) whose value in the config dict `saved` (a run's or a record's) differs
+    from `cfg`, fields of `kinds` aside; `saved` reads as `config_from_dict` reads it, fields it does not know aside."""
+    known = {f.name for f in fields(TrainConfig)}
+    theirs = _flat(asdict(config_from_dict({k: v for k, v in saved.items() if k in known})))
+    skip = bookkeeping_fields(kinds)
+    return {k for k, v in _flat(asdict(cfg)).items()
+            if k.split('.')[0] not in skip and json.dumps(theirs[k]) != json.dumps(v)}
 
 def read_run_config(run):
     "The `TrainConfig` that the run folder `run` was trained with (its config.json)."
     path = Path(run) / 'config.json'
     try: saved = json.loads(path.read_text())['train']
     except (OSError, ValueError, KeyError) as e: raise VOSDataError(path, f'unreadable run config ({e!r})') from None
-    unknown = set(saved) - {f.name for f in fields(TrainConfig)}
-    if unknown: raise VOSDataError(path, f'fields this version of trickvos does not know: {sorted(unknown)}')
-    return TrainConfig(**saved)
+    try: return config_from_dict(saved)
+    except (TypeError, ValueError) as e: raise VOSDataError(path, str(e)) from None
 
 # %% ../nbs/06_training.ipynb #8f61d014
 def stage_of(cfg, step):
@@ -437,7 +476,7 @@ def _prepare_run(out, cfg, data, resume):
     ds = _inside_dataset(out)
     if ds is not None: raise VOSDataError(out, f'refusing to write a training run inside the dataset folder {ds}')
     ckpt = out / CHECKPOINT
-    meta = dict(train=asdict(cfg), model=asdict(PRESETS[cfg.model_preset]), data=str(Path(data).resolve()))
+    meta = dict(train=asdict(cfg), data=str(Path(data).resolve()))
     if ckpt.exists():
         if not resume:
             raise FileExistsError(f'{out} already holds a training run; pass resume=True (--resume) or another folder')
@@ -506,18 +545,19 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
         warnings.warn('cpu_amp: this CPU has no native bfloat16 (AVX512-BF16 or AMX), where bf16 autocast is several '
                       'times slower than float32; training in float32 (summary.json records the precision)')
     out = Path(out)
+    cfg.check_donor()
     ckpt = _prepare_run(out, cfg, data, resume) if rank == 0 else None
     if world > 1:
         import torch.distributed as dist
         flag = [ckpt]; dist.broadcast_object_list(flag); ckpt = flag[0]
     videos = load_training_videos(data, cfg.split)
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg.model_preset, pretrained=cfg.pretrained).freeze_bn(cfg.bn_frozen).to(device).train()
+    model = build_model(cfg.model, pretrained=cfg.pretrained).freeze_bn(cfg.bn_frozen).to(device).train()
     if cfg.channels_last: model = model.to(memory_format=torch.channels_last)
     if (cfg.decoder_from or cfg.model_from) and not ckpt:      # Trick 2 (07_decoder_pretraining) or its control
         from .pretraining import init_from_donor
         donor = init_from_donor(model, cfg.decoder_from or cfg.model_from, 'decoder' if cfg.decoder_from else 'all',
-                                expect_preset=DONOR_PRESETS.get(cfg.preset) if cfg.decoder_from else None)
+                                expect_preset=cfg.donor if cfg.decoder_from else None)
         if rank == 0: (out / 'donor.json').write_text(json.dumps(donor, indent=1))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, seconds = load_checkpoint(ckpt, model, opt) if ckpt else (0, 0.0)
@@ -616,13 +656,27 @@ def plt_subplots(figsize=(6, 3)):
     return plt.subplots(figsize=figsize)
 
 # %% ../nbs/06_training.ipynb #0dbd8011
+def parse_sets(pairs):
+    """Config overrides from `--set FIELD=VALUE` pairs: ['lr=1e-4', 'model.key_dim=16'] -> {'lr': 0.0001, 'model':
+    {'key_dim': 16}}; a value reads as JSON (numbers, true, null, [128, 128]), else as text."""
+    over = {}
+    for pair in pairs:
+        key, eq, text = pair.partition('=')
+        part, dot, name = key.rpartition('.')
+        if not eq or not name or dot and part not in ('model', 'loss'):
+            raise ValueError(f"--set takes FIELD=VALUE or model.FIELD=VALUE or loss.FIELD=VALUE, got {pair!r}")
+        try: value = json.loads(text)
+        except ValueError: value = text
+        (over.setdefault(part, {}) if dot else over)[name] = value
+    return over
+
 def train_command(args):
     "`trickvos train` (options in 15_cli): a config from the preset, scale and overrides, then `train`."
     over = dict(seed=args.seed, decoder_from=args.decoder_from, model_from=args.model_from)
     if args.iters: over.update(static_iters=args.iters[0], main_iters=args.iters[1])
     if args.batch_size: over['batch_size'] = args.batch_size
     if args.workers is not None: over['workers'] = args.workers
-    cfg = train_config(args.preset, args.scale, **over)
+    cfg = train_config(args.preset, args.scale, **{**over, **parse_sets(getattr(args, 'set', None) or [])})
     run = train(cfg, args.data, args.out, resume=args.resume, device=args.device, progress=not args.no_progress)
     if int(os.environ.get('RANK', 0)) == 0: print(f'model written to {run / MODEL_FILE}')
     return 0
