@@ -149,6 +149,7 @@ def test_resume_skips_finished_steps(tmp_path, fake):
 
 def test_half_trained_run_resumes_from_checkpoint(tmp_path, monkeypatch):
     import trickvos.training as T
+    from trickvos.runs import CHECKPOINT
     seen = []
     monkeypatch.setattr(T, 'train', lambda cfg, data, out, resume=False, device=None, progress=True:
                         seen.append((cfg.preset, cfg.seed, cfg.decoder_from, cfg.static_iters, resume)))
@@ -156,7 +157,7 @@ def test_half_trained_run_resumes_from_checkpoint(tmp_path, monkeypatch):
     by = _by(plan_runs(tmp_path, (4,)))
     P._train(by['seed4/trick12'], ctx)
     (tmp_path / 'runs' / 'seed4' / 'trick12').mkdir(parents=True)
-    (tmp_path / 'runs' / 'seed4' / 'trick12' / T.CHECKPOINT).write_bytes(b'x')
+    (tmp_path / 'runs' / 'seed4' / 'trick12' / CHECKPOINT).write_bytes(b'x')
     P._train(by['seed4/trick12'], ctx)
     donor = str(tmp_path / 'runs' / 'seed4' / 'trick1')
     assert seen == [('trick12', 4, donor, 1, False), ('trick12', 4, donor, 1, True)]
@@ -359,10 +360,10 @@ def test_cli_tables_and_reuse(tmp_path, monkeypatch):
 
 
 def test_results_carry_curves_and_per_object_scores(tmp_path, fake):
-    from trickvos.training import _write_rows
+    from trickvos.runs import write_log_rows
     out = tmp_path / 'r'
     reproduce('lesson', out=out, progress=False, tables=(1,))
-    _write_rows(out / 'runs' / 'seed0' / 'iou' / 'log.csv', [dict(step=10, stage=0, loss=0.5), dict(step=20, stage=2, loss=0.25)])
+    write_log_rows(out / 'runs' / 'seed0' / 'iou' / 'log.csv', [dict(step=10, stage=0, loss=0.5), dict(step=20, stage=2, loss=0.25)])
     pred = out / 'evals' / 'seed0' / 'trick12+cv' / 'pred'; pred.mkdir(parents=True)
     (pred / 'per-sequence_results-val.csv').write_text('Sequence,J-Mean,F-Mean\nval-0001_1,0.5,0.7\nval-0001_2,0.1,0.2\n')
     res = reproduce('lesson', out=out, progress=False, tables=(1,))

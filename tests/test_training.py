@@ -9,7 +9,8 @@ from trickvos.synthetic import generate_benchmark
 from trickvos.model import load_model, read_model_metadata
 from trickvos.training import (static_clip, sample_frame_indices, max_skip_at, make_sample, collate_clips, StaticClips, VideoClips,
                                TrainConfig, train_config, SCALES, TRAIN_PRESETS, learning_rate, stage_of, train,
-                               save_checkpoint, load_checkpoint, read_log, CHECKPOINT)
+                               read_log)
+from trickvos.runs import save_checkpoint, load_checkpoint, CHECKPOINT
 from trickvos.cli import build_parser
 from trickvos.model import build_model
 

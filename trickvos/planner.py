@@ -81,7 +81,8 @@ def _synth(step, ctx):
     generate_benchmark(step.out, seed=0, progress=ctx.progress, overwrite=True, **ctx.synth)
 
 def _train(step, ctx):
-    from trickvos.training import train_config, train, TRAIN_PRESETS, CHECKPOINT
+    from trickvos.training import train_config, train, TRAIN_PRESETS
+    from trickvos.runs import CHECKPOINT
     donor = TRAIN_PRESETS[step.preset].donor
     over = {**ctx.train_overrides, 'seed': step.seed}
     if donor: over['decoder_from'] = str(run_dir(ctx, step.seed, donor))

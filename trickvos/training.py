@@ -7,25 +7,25 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
-import csv, json, math, os, time, warnings
+import json, math, os, time, warnings
 from dataclasses import dataclass, asdict, field, fields, replace
 from pathlib import Path
 import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
-from .data import VOID, load_davis, load_youtube_vos, VOSDataError, atomic_write, _inside_dataset, _is_int
+from .data import VOID, load_davis, load_youtube_vos, VOSDataError, _inside_dataset, _is_int
 from .model import PRESETS, ModelConfig, build_model, save_model, MODEL_FILE, resolve_device
 from .losses import LOSS_PRESETS, LossConfig, vos_loss
+from .runs import (CHECKPOINT, save_checkpoint, load_checkpoint, LOG_FIELDS, read_log_rows, write_log_rows, CURVE,
+                           BEST_MODEL, LearningCurve)
 
 # %% auto #0
-__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'SCALES', 'CHECKPOINT', 'LOG_FIELDS', 'CURVE', 'BEST_MODEL', 'sample_frame_indices',
-           'max_skip_at', 'make_sample', 'static_clip', 'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips',
-           'TrainConfig', 'Scale', 'train_config', 'bookkeeping_fields', 'config_from_dict', 'config_diff',
-           'read_run_config', 'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step',
-           'save_checkpoint', 'load_checkpoint', 'weight_average', 'init_distributed', 'make_loader',
-           'load_training_videos', 'LearningCurve', 'train', 'read_log', 'plot_log', 'plt_subplots', 'parse_sets',
-           'train_command']
+__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'SCALES', 'sample_frame_indices', 'max_skip_at', 'make_sample', 'static_clip',
+           'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'Scale', 'train_config',
+           'bookkeeping_fields', 'config_from_dict', 'config_diff', 'read_run_config', 'stage_of', 'learning_rate',
+           'native_bf16', 'autocast_on', 'train_step', 'weight_average', 'init_distributed', 'make_loader',
+           'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots', 'parse_sets', 'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -402,25 +402,6 @@ def train_step(model, optimizer, batch, cfg, step, device, autocast=None):
     optimizer.step()
     return parts
 
-# %% ../nbs/06_training.ipynb #a74aac14
-CHECKPOINT = 'checkpoint.pt'
-
-def save_checkpoint(path, model, optimizer, step, seconds, ema=None):
-    "Write the training state (and the averaged weights `ema`, if any) atomically (temporary file, then rename)."
-    model = getattr(model, 'module', model)
-    state = dict(model=model.state_dict(), optimizer=optimizer.state_dict(), step=step, seconds=seconds,
-                 torch_rng=torch.get_rng_state())
-    if ema is not None: state['ema'] = ema.state_dict()
-    with atomic_write(path) as tmp: torch.save(state, tmp)
-
-def load_checkpoint(path, model, optimizer=None):
-    "Restore a training state (no pickled code is run); returns (step, seconds)."
-    state = torch.load(path, map_location='cpu', weights_only=True)
-    getattr(model, 'module', model).load_state_dict(state['model'])
-    if optimizer is not None: optimizer.load_state_dict(state['optimizer'])
-    torch.set_rng_state(state['torch_rng'])
-    return state['step'], state['seconds']
-
 # %% ../nbs/06_training.ipynb #6f086c7c
 def weight_average(model, decay, checkpoint=None):
     """An EMA of `model`'s weights and buffers (`AveragedModel`), restored from `checkpoint` if it holds one; None when
@@ -460,16 +441,6 @@ def load_training_videos(root, split='train'):
     if (root / split / 'JPEGImages').is_dir(): return load_youtube_vos(root, split)
     return load_davis(root, year=2017, split=split)
 
-def _read_rows(path):
-    if not Path(path).is_file(): return []
-    with open(path, newline='') as f: return list(csv.DictReader(f))
-
-LOG_FIELDS = ['step', 'stage', 'lr', 'max_skip', 'loss', 'ce', 'ce_plain', 'ssim', 'iou', 'p', 'grad_norm', 'seconds']
-
-def _write_rows(path, rows):
-    with atomic_write(path) as tmp, open(tmp, 'w', newline='') as f:
-        w = csv.DictWriter(f, LOG_FIELDS, extrasaction='ignore'); w.writeheader(); w.writerows(rows)
-
 def _prepare_run(out, cfg, data, resume):
     "Create or check the run folder; returns the checkpoint path if resuming from one."
     out = Path(out)
@@ -493,45 +464,6 @@ def _prepare_run(out, cfg, data, resume):
     out.mkdir(parents=True, exist_ok=True)
     (out / 'config.json').write_text(json.dumps(meta, indent=1))
     return None
-
-# %% ../nbs/06_training.ipynb #0b686835
-CURVE = 'curve.json'
-BEST_MODEL = 'best.safetensors'
-
-class LearningCurve:
-    "Scores a training model every few steps on the first `cfg.eval_videos` val videos of each `cfg.eval_data` folder."
-    def __init__(self, path, cfg, step, device):
-        self.path, self.device = Path(path), device
-        old = json.loads(self.path.read_text()) if self.path.is_file() else []
-        self.rows = [r for r in old if r['step'] <= step]              # a resumed run drops what it will redo
-        self.videos = {}
-        for d in cfg.eval_data:
-            vids = load_davis(d, split='val')[:cfg.eval_videos]
-            self.videos[Path(d).name] = [(v.read_frames(), np.stack([v.mask(i) for i in range(len(v))])) for v in vids]
-
-    @torch.no_grad()
-    def score(self, model, step):
-        "Append {'step', 'seconds', '<folder> J&F' ...} for the model now, and rewrite the file."
-        from trickvos.inference import segment_video
-        from trickvos.metrics import evaluate_sequence
-        t0, row = time.perf_counter(), dict(step=step)
-        m = getattr(model, 'module', model).eval()
-        for name, vids in self.videos.items():
-            js, fs = [], []
-            for frames, labels in vids:
-                sc = evaluate_sequence(labels, segment_video(m, frames, labels[0], self.device))
-                js += list(sc.J_mean); fs += list(sc.F_mean)
-            row[f'{name} J&F'] = round((np.mean(js) + np.mean(fs)) / 2, 4)
-        m.train()
-        row['seconds'] = round(time.perf_counter() - t0, 1)
-        self.rows.append(row)
-        with atomic_write(self.path) as tmp: tmp.write_text(json.dumps(self.rows, indent=1))
-        return row
-
-    def is_best(self):
-        "Is the last row the best so far on the first `eval_data` folder (the validation set to select by)?"
-        key = next((k for k in self.rows[-1] if k.endswith(' J&F')), None) if self.rows else None
-        return key is not None and self.rows[-1][key] >= max(r.get(key, -1) for r in self.rows)
 
 # %% ../nbs/06_training.ipynb #a38386df
 def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=None):
@@ -567,7 +499,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
         from torch.nn.parallel import DistributedDataParallel
         model = DistributedDataParallel(model, device_ids=[device.index] if device.type == 'cuda' else None)
     log = out / 'log.csv'
-    rows = [r for r in _read_rows(log) if int(r['step']) <= step] if rank == 0 else []
+    rows = [r for r in read_log_rows(log) if int(r['step']) <= step] if rank == 0 else []
     curve = LearningCurve(out / CURVE, cfg, step, device) if rank == 0 and cfg.eval_every else None
     end = cfg.total_iters if stop_after is None else min(cfg.total_iters, stop_after)
     bar = tqdm(
@@ -592,7 +524,7 @@ def train(cfg, data, out, resume=False, device=None, progress=True, stop_after=N
                 if cfg.keep_best and curve.is_best():          # a late collapse cannot take the best model with it
                     save_model(shown, out / BEST_MODEL, step=step, complete=False, curve_row=curve.rows[-1])
             if rank == 0 and (step % cfg.ckpt_every == 0 or done):
-                _write_rows(log, rows)       # the model first: a run killed between the two redoes the steps since
+                write_log_rows(log, rows)    # the model first: a run killed between the two redoes the steps since
                 save_model(
                     shown,
                     out / MODEL_FILE,
@@ -628,7 +560,7 @@ def _mean_over_ranks(parts, device):
 # %% ../nbs/06_training.ipynb #ac36f74b
 def read_log(run):
     "A run's `log.csv` as {column: numpy array} (empty columns dropped)."
-    rows = _read_rows(Path(run) / 'log.csv')
+    rows = read_log_rows(Path(run) / 'log.csv')
     try: cols = {k: np.array([float(r[k]) if r.get(k) not in (None, '') else np.nan for r in rows]) for k in LOG_FIELDS}
     except (ValueError, TypeError) as e:
         raise VOSDataError(Path(run) / 'log.csv', f'not a training log ({e})') from None
