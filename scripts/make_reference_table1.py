@@ -30,7 +30,8 @@ def main(argv=None):
     res = reproduce('reference', out=a.work, seeds=a.seeds, device=a.device, tables=(1,), reuse=True)
     res['regenerate'] = f'python scripts/make_reference_table1.py --work {a.work} --seeds {" ".join(map(str, a.seeds))}'
     res['step_seconds'] = json.loads((a.work / 'timings.json').read_text())
-    _write_json(RESULTS_DIR / f'{a.name}.json', res)
+    from trickvos.results import check_results
+    _write_json(RESULTS_DIR / f'{a.name}.json', check_results(res))
     print((a.work / 'table1.md').read_text())
     print(f'written to {RESULTS_DIR / (a.name + ".json")}')
     return 0

@@ -135,7 +135,8 @@ def main(argv=None):
                regenerate='python scripts/make_trick2_controls.py --work WORK --seeds ' + ' '.join(map(str, a.seeds))
                           + (' --tiny' if a.tiny else ''))
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(a.out) as tmp: tmp.write_text(json.dumps(res, indent=1) + '\n')
+    from trickvos.results import check_results
+    with atomic_write(a.out) as tmp: tmp.write_text(json.dumps(check_results(res), indent=1) + '\n')
     print(res['table']); print(f'written to {a.out}')
     return 0
 

@@ -6,9 +6,9 @@ import torch
 import ipywidgets as W
 import trickvos.widgets as wd
 from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker,
-                              track_probs, track_model, BoxViewer, box_viewer, load_results, AblationViewer, ablation_viewer,
+                              track_probs, track_model, BoxViewer, box_viewer, AblationViewer, ablation_viewer,
                               TrackerPlayground, tracker_playground)
-from trickvos.reproduce import shipped_results
+from trickvos.results import load_results, FLOOR_ROW
 from trickvos.tracker import ConstantVelocityTracker
 from trickvos.paper import PAPER_TABLE1, PAPER_TABLE1_ROWS, paper_table1, paper_rows
 
@@ -146,31 +146,6 @@ def test_track_model_matches_segment_video():
     assert BoxViewer(rec).info.value.startswith('<b>frame 2, object 1</b> (cv)')
 
 # ---------------------------------------------------------------- ablation viewer
-def test_load_results_validates(tmp_path):
-    good = {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': [0.4, 0.6]}], 'source': 'test'}
-    p = tmp_path / 'results.json'; p.write_text(json.dumps(good))
-    r = load_results(p)
-    assert r['rows'] == [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': {'J&F': [0.4, 0.6]}}]
-    assert len(r['paper']) == len(PAPER_TABLE1) * len(PAPER_TABLE1_ROWS) and r['source'] == 'test'
-    assert load_results(str(p)) == r and load_results(r) == r          # normalising twice changes nothing
-    for bad in ({'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 80.9}]},           # percent, not fraction
-                {'rows': [{'row': 'Baseline', 'split': 'val'}]},                       # no metric
-                {'rows': [{'row': 'Baseline', 'J&F': 0.5}]},                           # no split
-                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': True}]},
-                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.5, 'seeds': 0.5}]},
-                {'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': float('nan')}]},
-                {'rows': {'row': 'Baseline'}}, {'paper': []}, [1]):
-        with pytest.raises(ValueError): load_results(bad)
-
-def test_shipped_results_schema():
-    from trickvos.model import shipped_info
-    r = load_results(shipped_results())
-    rec = shipped_info('baseline-reference')['results']['synthetic-val']
-    base = [x for x in r['rows'] if x['row'] == 'Baseline' and x['split'] == 'val']
-    assert base and base[0]['J&F'] == rec['J&F'] and base[0]['J'] == rec['J']
-    assert any(x['row'] == wd.FLOOR_ROW for x in r['rows'])
-    with pytest.raises(FileNotFoundError): shipped_results('no-such-model')
-
 def test_ablation_viewer_controls():
     res = {'rows': [{'row': 'Baseline', 'split': 'a', 'J&F': 0.5, 'J': 0.4, 'F': 0.6, 'seeds': [0.49, 0.51]},
                     {'row': '+ Trick 1', 'split': 'a', 'J&F': 0.6, 'J': 0.55, 'F': 0.65},
@@ -204,16 +179,16 @@ def test_reproduce_style_results(tmp_path):
     (tmp_path / 'results.json').write_text(json.dumps(res))
     r = load_results(tmp_path / 'results.json')
     assert r['rows'][0]['seeds'] == {'J&F': [0.19, 0.21], 'J': [0.09, 0.11], 'F': [0.29, 0.31]}
-    assert r['rows'][1] == {'row': wd.FLOOR_ROW, 'split': 'val', 'J&F': 0.15, 'J': 0.16, 'F': 0.14}
+    assert r['rows'][1] == {'row': FLOOR_ROW, 'split': 'val', 'J&F': 0.15, 'J': 0.16, 'F': 0.14}
     assert len(r['paper']) == len(paper_table1())                 # the Table 2 row is not Table 1's
     av = AblationViewer(r)
     av.metric.value = 'J'
-    assert av.values('ours')['Baseline'] == (0.1, [0.09, 0.11]) and av.values('ours')[wd.FLOOR_ROW] == (0.16, None)
+    assert av.values('ours')['Baseline'] == (0.1, [0.09, 0.11]) and av.values('ours')[FLOOR_ROW] == (0.16, None)
     with pytest.raises(ValueError): load_results({**res, 'floor': [0.1]})
     with pytest.raises(ValueError): load_results({**res, 'rows': [{**res['rows'][0], 'seeds': {'0': 0.2}}]})
 
 def test_reproduce_paper_rows_accepted():
-    reproduce = pytest.importorskip('trickvos.reproduce')
+    pytest.importorskip('trickvos.reproduce')
     r = load_results({'rows': [{'row': 'Baseline', 'split': 'val', 'J&F': 0.2}], 'paper': paper_rows()})
     assert len(r['paper']) == len(PAPER_TABLE1) * len(PAPER_TABLE1_ROWS) and {p['dataset'] for p in r['paper']} == set(PAPER_TABLE1)
 

@@ -13,6 +13,7 @@ import numpy as np
 from .paper import METRICS, paper_rows
 from .training import SCALES
 from .planner import SPLITS, Step, eval_key, Context, run_plan, run_dir, _write_json    # 21_run_planner
+from .results import check_results                                                  # 24_results_schema
 
 # %% auto #0
 __all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'REPRODUCE_SCALES', 'TRICK_STEPS', 'RESULTS_DIR', 'table_rows', 'plan_runs',
@@ -293,7 +294,7 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
     timings = _read(out / 'timings.json') if (out / 'timings.json').is_file() else {}
     run_plan(steps, ctx, progress, timings)
     res = collect(ctx, seeds, seconds=round(sum(timings.values()), 1), tables=tables)
-    _write_json(out / 'results.json', res)
+    _write_json(out / 'results.json', check_results(res))
     for t, md in ((1, table1_markdown), (2, table2_markdown)):
         if t in tables: (out / f'table{t}.md').write_text(md(res))
         # never leave a table of an earlier call beside these results
@@ -382,10 +383,10 @@ def shipped_results(names=None):
     recs = {n: r for n, r in recs.items() if r.get('rows')}
     if not recs: raise FileNotFoundError(f'no shipped record with results in {WEIGHTS_DIR}')
     bench = ', '.join(f'{k}={v!r}' for k, v in SCALES['reference'].synth.items())      # the reference scale's benchmark
-    return {'scale': 'reference', 'data': f'generate_benchmark({bench}), seed 0', 'seeds': [0],
+    return check_results({'scale': 'reference', 'data': f'generate_benchmark({bench}), seed 0', 'seeds': [0],
             'rows': [e for r in recs.values() for e in r['rows']], 'paper': paper_rows(),
             'floor': next((r['floor'] for r in recs.values() if r.get('floor')), {}),
-            'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)}
+            'source': 'shipped records ' + ', '.join(f'trickvos/weights/{n}.json' for n in recs), 'records': list(recs)})
 
 # %% ../nbs/12_ablation.ipynb #06a4d81f
 def reuse_shipped(ctx, seed=0, tables=(1, 2)):

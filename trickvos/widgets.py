@@ -7,9 +7,8 @@ Docs: https://trickvos.github.io/trickvos/widgets.html.md"""
 
 # %% ../nbs/13_widgets.ipynb #d6a12925
 from __future__ import annotations
-import io, json, math
+import io
 from dataclasses import dataclass
-from pathlib import Path
 import numpy as np
 import torch
 import ipywidgets as W
@@ -22,10 +21,10 @@ from .tracker import ConstantVelocityTracker, label_probs
 from .parametric_tracker import make_tracker, toy_trajectory, toy_pt_model, load_motion_mlp, ParametricTracker
 
 # %% auto #0
-__all__ = ['DPI', 'FLOOR_ROW', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes', 'one_thread',
-           'static_picture', 'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord',
-           'track_probs', 'track_model', 'BoxViewer', 'box_viewer', 'load_results', 'AblationViewer', 'ablation_viewer',
-           'TrackerPlayground', 'tracker_playground']
+__all__ = ['DPI', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes', 'one_thread', 'static_picture',
+           'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord', 'track_probs',
+           'track_model', 'BoxViewer', 'box_viewer', 'AblationViewer', 'ablation_viewer', 'TrackerPlayground',
+           'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #ce417297
 DPI = 72
@@ -353,56 +352,8 @@ def box_viewer(source, tracker='cv', object_ids=None, frames=None, gt=None, **tr
     return BoxViewer(rerun(tracker), rerun=rerun).widget
 
 # %% ../nbs/13_widgets.ipynb #589bd780
-from .paper import METRICS, paper_table1     # typed once, in 19_paper_numbers
-
-# %% ../nbs/13_widgets.ipynb #a4d16408
-def _check_value(v, where):
-    if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or not 0 <= v <= 1:
-        raise ValueError(f'{where} must be a number in [0, 1] (a fraction, not %), got {v!r}')
-    return float(v)
-
-FLOOR_ROW = 'copy first frame (floor)'
-
-def _check_seeds(seeds, where):
-    "Per-seed values as {metric: [values]} from a list of J&F values, {seed: {metric: value}} or {metric: [values]}."
-    if isinstance(seeds, list): return {'J&F': [_check_value(v, where) for v in seeds]}
-    if isinstance(seeds, dict) and seeds and set(seeds) <= set(METRICS) and all(isinstance(v, list) for v in seeds.values()):
-        return {m: [_check_value(x, where) for x in v] for m, v in seeds.items()}     # already normalised
-    if isinstance(seeds, dict) and all(isinstance(v, dict) for v in seeds.values()):
-        per = {m: [_check_value(v[m], where) for v in seeds.values() if v.get(m) is not None] for m in METRICS}
-        return {m: v for m, v in per.items() if v}
-    raise ValueError(f'{where} must be a list of J&F values or {{seed: {{metric: value}}}}, got {seeds!r}')
-
-def _check_rows(rows, split_key, what):
-    "Validate a list of result rows; returns cleaned copies (row, split/dataset, metrics, seeds)."
-    if not isinstance(rows, list): raise ValueError(f'{what} must be a list of rows, got {type(rows).__name__}')
-    out = []
-    for i, r in enumerate(rows):
-        if not isinstance(r, dict) or not isinstance(r.get('row'), str) or not isinstance(r.get(split_key), str):
-            raise ValueError(f'{what}[{i}] must be a dict with string "row" and "{split_key}", got {r!r}')
-        c = {'row': r['row'], split_key: r[split_key]}
-        for m in METRICS:
-            if r.get(m) is not None: c[m] = _check_value(r[m], f'{what}[{i}]["{m}"]')
-        if not any(m in c for m in METRICS): raise ValueError(f'{what}[{i}] has none of {METRICS}')
-        if r.get('seeds') is not None: c['seeds'] = _check_seeds(r['seeds'], f'{what}[{i}]["seeds"]')
-        out.append(c)
-    return out
-
-def load_results(results):
-    """Check and normalise ablation results (a dict or a path to a JSON file, see the schema): {'rows', 'paper',
-    'source'}."""
-    if isinstance(results, (str, Path)): results = json.loads(Path(results).read_text())
-    if not isinstance(results, dict) or 'rows' not in results:
-        raise ValueError('results must be a dict (or JSON file) with a "rows" list')
-    rows = list(results['rows']) if isinstance(results['rows'], list) else results['rows']
-    floor = results.get('floor') or {}
-    if not isinstance(floor, dict): raise ValueError(f'"floor" must be {{split: {{metric: value}}}}, got {floor!r}')
-    if isinstance(rows, list):
-        rows += [{'row': FLOOR_ROW, 'split': sp, **sc} for sp, sc in floor.items() if isinstance(sc, dict)]
-    paper = results.get('paper', paper_table1())
-    if isinstance(paper, list): paper = [p for p in paper if not isinstance(p, dict) or p.get('table', 1) == 1]
-    return {'rows': _check_rows(rows, 'split', 'rows'), 'paper': _check_rows(paper, 'dataset', 'paper'),
-            'source': str(results.get('source', ''))}
+from .paper import METRICS                   # typed once, in 19_paper_numbers
+from .results import load_results            # the schema of results (24_results_schema)
 
 # %% ../nbs/13_widgets.ipynb #a33129da
 class AblationViewer:
@@ -488,7 +439,7 @@ class AblationViewer:
         self.image.value, self.table.value = self.render(), self.table_html()
 
 def ablation_viewer(results):
-    "The `AblationViewer` widget of `results` (dict or results.json path, see the schema above)."
+    "The `AblationViewer` widget of `results` (dict or results.json path, in the schema of 24_results_schema)."
     return AblationViewer(results).widget
 
 # %% ../nbs/13_widgets.ipynb #fd87f1cb
