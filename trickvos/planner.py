@@ -73,6 +73,8 @@ class Context:
     tracker_steps: int = 1000
     bench_reps: int = 5
     progress: bool = False          # inner progress bars (training, evaluation)
+    # a PT tracker file that the tracker steps copy instead of training one per seed (make_reference.py: the shipped one)
+    tracker_from: str | None = None
 
 def run_dir(ctx, seed, name): return Path(ctx.out) / 'runs' / f'seed{seed}' / name   # a preset's run, or 'tracker'
 
@@ -92,7 +94,12 @@ def _train(step, ctx):
     )
 
 def _tracker(step, ctx):
-    from trickvos.parametric_tracker import train_parametric_tracker
+    from trickvos.parametric_tracker import train_parametric_tracker, TRACKER_FILE
+    if ctx.tracker_from:
+        import shutil
+        Path(step.out).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ctx.tracker_from, Path(step.out) / TRACKER_FILE)
+        return
     train_parametric_tracker(ctx.data, step.out, steps=ctx.tracker_steps, seed=step.seed, progress=ctx.progress)
 
 def _floor(step, ctx):
