@@ -1,14 +1,14 @@
-"trickvos.speed: BatchNorm folding, the softmax-last memory read, the optimised path, the benchmark and `trickvos bench`."
-import argparse, json
+"trickvos.speed and trickvos.bench: BatchNorm folding, the softmax-last memory read, the optimised path, the benchmark, `trickvos bench`."
+import json
 import pytest
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 from trickvos.model import build_model, save_model
-from trickvos.speed import (PATHS, STEP_PARTS, CUDAGraphCache, OptimisedVOS, _flatten, _unflatten,
-                            affinity_last, bench_inputs, benchmark, encode_memory, fold_batchnorm, fold_conv_bn,
-                            format_table, half_dtype, memory_read_parts, optimise_model, profile_step, propagate_step,
-                            randomise_batchnorm, readout_last, ready_tracker, resolve_device, time_call, time_interleaved)
+from trickvos.speed import (STEP_PARTS, CUDAGraphCache, OptimisedVOS, _flatten, _unflatten, affinity_last, bench_inputs,
+                            encode_memory, fold_batchnorm, fold_conv_bn, half_dtype, memory_read_parts, optimise_model,
+                            profile_step, propagate_step, randomise_batchnorm, readout_last, resolve_device, time_call)
+from trickvos.bench import PATHS, benchmark, format_table, ready_tracker, time_interleaved
 
 H, W = 32, 48
 CUDA = torch.cuda.is_available()
@@ -285,9 +285,9 @@ def test_benchmark_threads_are_restored():
     assert rows[0]['threads'] == 2 and torch.get_num_threads() == 1
 
 def test_time_interleaved_rotates_the_order(monkeypatch):
-    import trickvos.speed
+    import trickvos.bench
     order = []
-    monkeypatch.setattr(trickvos.speed, 'propagate_step', lambda model, *args: order.append(model))
+    monkeypatch.setattr(trickvos.bench, 'propagate_step', lambda model, *args: order.append(model))
     times = time_interleaved({'a': 'A', 'b': 'B', 'c': 'C'}, None, None, [None], warmup=1, reps=2, device='cpu')
     assert order == ['A', 'B', 'C', 'B', 'C', 'A', 'C', 'A', 'B']                # warm-up, then 2 timed repetitions
     assert list(times) == ['a', 'b', 'c'] and all(len(t) == 2 and min(min(x) for x in t) >= 0 for t in times.values())

@@ -3,6 +3,7 @@
 Modules:
 
 - `trickvos.backbone`: MobileNetV2 written layer by layer with torchvision's parameter names, cut after the stride-16 blocks; taps at strides 4, 8 and 16; ImageNet weights from a local file with the first layer adapted to any input channels.
+- `trickvos.bench`: `benchmark` and `trickvos bench`: every preset, object count and path of `14_speed` timed interleaved on the same inputs, each path's agreement with the eager model, Trick 3's filter timed alone, and a table of speed-ups.
 - `trickvos.data`: Read DAVIS 2016, DAVIS 2017 and YouTube-VOS into one lazy `Video`: frames, label maps, object ids, which frames are annotated. Write predictions as DAVIS palette PNGs. Bad data fails early, naming the file.
 - `trickvos.evaluation`: Run the processor of `10_inference` over every video of a DAVIS-layout split, write DAVIS palette PNGs, score them with `02_metrics` (J, F, J&F as davis2017-evaluation computes them) and measure frames per second; `trickvos eval`; per-object scores, to see which objects a method gains or loses.
 - `trickvos.export`: Four graphs (key encoder, value encoder, memory read, decoder) with a manifest; `OnnxVOS`, which `InferenceCore` runs like a `VOSModel` (memory policy, Trick 3 and flip testing included); parity with PyTorch, speed on this CPU, and int8 encoders.
@@ -18,7 +19,7 @@ Modules:
 - `trickvos.reproduce`: Every run that the paper's ablation (Table 1) and comparison (Table 2) need, trained and evaluated on the synthetic benchmark, in one resumable command: `reproduce()` and `trickvos reproduce`.
 - `trickvos.results`: One schema for the results of a reproduction: what `trickvos reproduce` and the scripts that make the shipped results write, and what the tables, the ablation viewer and the notebooks read.
 - `trickvos.runs`: What a training run keeps on disk so that nothing is lost: checkpoints that resume exactly, the CSV log of the loss, the J&F learning curve and the best model it picks.
-- `trickvos.speed`: The per-frame cost of propagation, part by part; BatchNorm folding, the softmax over the last dimension, channels-last half precision and CUDA graphs; a benchmark that times the eager and optimised paths side by side.
+- `trickvos.speed`: The per-frame cost of propagation, part by part; BatchNorm folding, the softmax over the last dimension, channels-last half precision and CUDA graphs; the eager and optimised paths timed side by side.
 - `trickvos.stages`: Table 1 of "Towards Good Practices for Video Object Segmentation" on our data: the baseline trained with stage 0 only, with stage 2 only, and with both, at the reference scale, beside the paper's figures.
 - `trickvos.synthetic`: The embedded VOS benchmark every notebook and command uses by default: textured objects moving over panning backgrounds, occluding each other, leaving the frame, and crossing same-looking distractors; written in the DAVIS 2017 layout, and single images for static-image pre-training.
 - `trickvos.textures`: The texture families that dress the synthetic benchmark's objects and backgrounds: procedural patterns with random colours, scales and angles, two families held out of training, and photographs from desktop-wallpaper packages.

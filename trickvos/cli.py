@@ -274,7 +274,7 @@ def _add_segment(sub, help):
 
 def _add_bench(sub, help):
     from trickvos.model import PRESETS
-    from trickvos.speed import PATHS, bench_command
+    from trickvos.bench import PATHS, bench_command
     p = sub.add_parser('bench', help=help, description='Time one frame of propagation (batch 1, fixed memory, I/O excluded) for '
                        'each preset, object count and path; print a table and write JSON.')
     _device_arg(p)

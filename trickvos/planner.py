@@ -121,7 +121,7 @@ def _eval(step, ctx):
                                                      model_seconds=res['seconds'], tracker=step.tracker))
 
 def _bench(step, ctx):
-    from trickvos.speed import benchmark
+    from trickvos.bench import benchmark
     from trickvos.model import read_model_metadata, MODEL_FILE
     from trickvos.data import load_davis
     run = run_dir(ctx, step.seed, step.preset)

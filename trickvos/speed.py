@@ -1,5 +1,5 @@
 """The per-frame cost of propagation, part by part; BatchNorm folding, the softmax over the last dimension,
-channels-last half precision and CUDA graphs; a benchmark that times the eager and optimised paths side by side.
+channels-last half precision and CUDA graphs; the eager and optimised paths timed side by side.
 
 Docs: https://trickvos.github.io/trickvos/speed.html.md"""
 
@@ -7,22 +7,18 @@ Docs: https://trickvos.github.io/trickvos/speed.html.md"""
 
 # %% ../nbs/14_speed.ipynb #b6ba101c
 from __future__ import annotations
-import copy, json, math, platform, statistics, time
-from pathlib import Path
+import copy, math, statistics, time
 import torch
 from torch import nn
 import torch.nn.functional as F
-from .model import AFFINITIES, PRESETS, VOSModel, build_model, load_model, memory_softmax, read_out
-from .inference import filter_with_tracker, frame_step, resolve_device, _sync
-from .parametric_tracker import TRACKERS
+from .model import AFFINITIES, VOSModel, memory_softmax, read_out
+from .inference import frame_step, resolve_device, _sync
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
 # %% auto #0
-__all__ = ['STEP_PARTS', 'HALF_DTYPES', 'PATHS', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call',
-           'memory_read_parts', 'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm',
-           'randomise_batchnorm', 'affinity_last', 'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS',
-           'half_dtype', 'optimise_model', 'path_model', 'agreement', 'ready_tracker', 'time_filter',
-           'time_interleaved', 'benchmark', 'format_table', 'bench_command']
+__all__ = ['STEP_PARTS', 'HALF_DTYPES', 'propagate_step', 'encode_memory', 'bench_inputs', 'time_call', 'memory_read_parts',
+           'run_step_parts', 'profile_step', 'fold_conv_bn', 'fold_batchnorm', 'randomise_batchnorm', 'affinity_last',
+           'readout_last', 'Cast', 'CUDAGraphCache', 'OptimisedVOS', 'half_dtype', 'optimise_model']
 
 # %% ../nbs/14_speed.ipynb #e56a2023
 @torch.inference_mode()
@@ -329,204 +325,3 @@ def optimise_model(model, device='cpu', half=None, channels_last=None, fold_bn=T
     net.key_proj = Cast(net.key_proj, torch.float32, channels_last)
     net.decoder = Cast(net.decoder, dtype, channels_last, out_dtype=torch.float32)
     return OptimisedVOS(net, dtype, softmax_last, cuda_graphs)
-
-# %% ../nbs/14_speed.ipynb #a1314f1f
-PATHS = {'eager': None, 'optimised': {}, 'compiled': {'compile': True},
-         'folded': dict(half=False, channels_last=False, softmax_last=False, cuda_graphs=False),
-         'softmax_last': dict(half=False, channels_last=False, fold_bn=False, cuda_graphs=False),
-         'channels_last': dict(half=False, fold_bn=False, softmax_last=False, cuda_graphs=False),
-         'onnx': 'onnx'}                             # the exported graphs run by onnxruntime on the CPU (17_export)
-
-def path_model(model, path, device='cpu'):
-    """The model that bench path `path` runs: `model` itself (eager), an `optimise_model` copy, or its onnxruntime
-    export."""
-    if PATHS[path] is None: return model
-    if PATHS[path] != 'onnx': return optimise_model(model, device, **PATHS[path])
-    if torch.device(device).type != 'cpu':
-        raise ValueError(f'the onnx path runs on the CPU (onnxruntime), not {device}')
-    from trickvos.export import onnx_model
-    return onnx_model(model, threads=torch.get_num_threads())    # as many threads as PyTorch gets
-
-def _pad16(n): return -(-n // 16) * 16
-
-def _device_name(dev):
-    if dev.type == 'cuda': return torch.cuda.get_device_name(dev)
-    try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
-    except (OSError, StopIteration): return platform.processor() or platform.machine()
-
-def _models(presets, checkpoint, seed):
-    "(preset, weights, model) for each preset: random weights, or the checkpoint's for its own preset."
-    ckpt = load_model(checkpoint) if checkpoint is not None else None
-    names = list(presets) + ([ckpt.config.name] if ckpt is not None and ckpt.config.name not in presets else [])
-    for name in names:
-        if ckpt is not None and name == ckpt.config.name: yield name, 'checkpoint', ckpt
-        else:
-            torch.manual_seed(seed)
-            yield name, 'random', randomise_batchnorm(build_model(name), seed).eval()
-
-# %% ../nbs/14_speed.ipynb #9be1a0e4
-def agreement(reference, model, mem_keys, mem_values, queries):
-    """(max |p - p_ref|, fraction of equal labels, number of differing labels) of `model` vs `reference` over the
-    queries."""
-    pairs = [(propagate_step(model, q, mem_keys, mem_values)[0].float(), propagate_step(reference, q, mem_keys, mem_values)[0])
-             for q in queries]
-    differ = sum((p.argmax(1) != r.argmax(1)).sum().item() for p, r in pairs)
-    return (torch.stack([(p - r).abs().max() for p, r in pairs]).max().item(),       # NaN, if any, shows
-            1 - differ / sum(r[:, 0].numel() for _, r in pairs), differ)
-
-def ready_tracker(name, K, size, device='cpu'):
-    """A Trick 3 tracker (None, 'none', 'cv', 'pt') past its two initialising frames for K objects, so every step
-    filters."""
-    from trickvos.parametric_tracker import make_tracker
-    tracker = make_tracker(name)
-    if tracker is None: return None
-    H, W = size
-    m = torch.zeros(K, H, W, device=device)
-    for k in range(K): m[k, H // 4:3 * H // 4, (k * W) // (K + 1):((k + 2) * W) // (K + 1)] = 1   # overlapping boxes
-    tracker.reset(); tracker.step(m, annotated=True); tracker.step(m)
-    return tracker
-
-@torch.inference_mode()
-def time_filter(tracker, object_logits, reps, device='cpu'):
-    """(median ms, median CPU ms) of Trick 3's filter alone (`filter_with_tracker`) on `object_logits` (1,K,H,W), `reps`
-    calls."""
-    t = []
-    for _ in range(reps):
-        cpu = time.process_time()
-        ms = time_call(filter_with_tracker, tracker, object_logits, device=device)[1]
-        t.append((ms, 1e3 * (time.process_time() - cpu)))
-    return tuple(statistics.median(x) for x in zip(*t))
-
-@torch.inference_mode()
-def _object_logits(model, frame, mem_keys, mem_values):
-    "What Trick 3's filter receives: each object's decoded logits (1,K,H,W) for `frame`."
-    key, *skips = model.encode_key(frame)
-    return model.decode(model.read_memory(mem_keys, mem_values, key), skips)
-
-def time_interleaved(runners, mem_keys, mem_values, queries, warmup, reps, device, tick=lambda: None):
-    """{name: [(ms, CPU ms) of each timed step]}: each repetition times every runner (a model, or (model, tracker))
-    once, in an order that rotates."""
-    paths, times = list(runners), {p: [] for p in runners}
-    for i in range(warmup + reps):
-        for p in paths[i % len(paths):] + paths[:i % len(paths)]:
-            model, tracker = runners[p] if isinstance(runners[p], tuple) else (runners[p], None)
-            cpu = time.process_time()
-            ms = time_call(
-                propagate_step, model, queries[i % len(queries)], mem_keys, mem_values, tracker, device=device
-            )[1]
-            if i >= warmup: times[p].append((ms, 1e3 * (time.process_time() - cpu)))
-            tick()
-    return times
-
-def benchmark(presets=('baseline', 'stcn'), objects=(1, 3), size=(480, 864), device='cpu', paths=('eager', 'optimised'),
-              warmup=3, reps=20, progress=True, memory=2, checkpoint=None, seed=0, threads=None, trackers=('none',)):
-    "Per-frame propagation time and agreement with eager of each (preset, path, objects, tracker): a list of row dicts."
-    dev = resolve_device(device)
-    if not presets or not paths: raise ValueError('need at least one preset and one path')
-    for p in paths:
-        if p not in PATHS: raise ValueError(f'unknown path {p!r}; choose from {list(PATHS)}')
-    for name in presets:
-        if name not in PRESETS: raise ValueError(f'unknown preset {name!r}; choose from {list(PRESETS)}')
-    trackers = ['none' if t is None else str(t).lower() for t in trackers]
-    if not trackers or any(t not in TRACKERS for t in trackers):
-        raise ValueError(f"trackers must be some of {TRACKERS}; got {list(trackers)}")
-    if reps < 1 or warmup < 0 or memory < 1 or min(objects, default=0) < 1:
-        raise ValueError(
-            f'need reps >= 1, warmup >= 0, memory >= 1 and objects >= 1, got {reps}, {warmup}, {memory}, {objects}'
-        )
-    H, W = _pad16(size[0]), _pad16(size[1])
-    from tqdm.auto import tqdm
-    bar = tqdm(
-        total=len(presets) * len(objects) * len(paths) * len(trackers) * (warmup + reps),
-        disable=not progress,
-        desc='bench',
-    )
-    rows, cudnn, n_threads = [], torch.backends.cudnn.benchmark, torch.get_num_threads()
-    torch.backends.cudnn.benchmark = True                      # fixed sizes: let cuDNN pick its fastest kernels
-    if threads is not None: torch.set_num_threads(threads)     # CPU threads for this run only
-    try:
-        for preset, weights, model in _models(presets, checkpoint, seed):
-            model = model.to(dev)
-            runners = {p: path_model(model, p, dev) for p in paths}
-            for K in objects:
-                mk, mv, queries = bench_inputs(model.config, K, (H, W), memory, device=dev, seed=seed)
-                agree = {p: agreement(model, r, mk, mv, queries) for p, r in runners.items()}
-                timed = {(p, tr): (r, ready_tracker(tr, K, (H, W), dev)) for p, r in runners.items() for tr in trackers}
-                times = time_interleaved(timed, mk, mv, queries, warmup, reps, dev, bar.update)
-                out = (
-                    {p: _object_logits(r, queries[0], mk, mv) for p, r in runners.items()}
-                    if trackers != ['none']
-                    else {}
-                )
-                for (p, tr), t in times.items():
-                    ms, cpu_ms = (statistics.median(x) for x in zip(*t))
-                    # a tracker changes the output: agreement is the untracked path's
-                    same = tr == 'none'
-                    f_ms, f_cpu = (None, None) if same else time_filter(timed[p, tr][1], out[p], reps, dev)
-                    rows.append(dict(preset=preset, path=p, objects=K, size=f'{H}x{W}', device=dev.type,
-                                     device_name=_device_name(dev), threads=torch.get_num_threads(),
-                                     dtype=str(getattr(runners[p], 'dtype', torch.float32)).removeprefix('torch.'),
-                                     memory=memory, weights=weights, reps=reps, ms=ms, ms_min=min(x[0] for x in t),
-                                     fps=1e3 / ms, cpu_ms=cpu_ms if dev.type == 'cpu' else None, tracker=tr,
-                                     filter_ms=f_ms, filter_cpu_ms=f_cpu if dev.type == 'cpu' and not same else None,
-                                     max_abs_diff=agree[p][0] if same else None, masks_equal=agree[p][1] if same else None,
-                                     pixels_differ=agree[p][2] if same else None))
-    finally:
-        torch.backends.cudnn.benchmark = cudnn
-        torch.set_num_threads(n_threads)
-        bar.close()
-    return rows
-
-# %% ../nbs/14_speed.ipynb #d3d2572b
-def _num(v, fmt): return f'{v:{fmt}}' if v is not None else f"{'-':>{fmt.split('.')[0]}}"
-
-def format_table(rows):
-    """A text table of `benchmark` rows: speed-ups over the same preset's eager path and over eager stcn; a tracker's
-    overhead."""
-    by_cpu = bool(rows) and all(r.get('cpu_ms') is not None and r.get('threads') == 1 for r in rows)
-    tracked = any(r.get('tracker', 'none') != 'none' for r in rows)
-    key = lambda r, path=None, preset=None, tr=None: (preset or r['preset'], path or r['path'], r['objects'], r['size'],
-                                                     tr or r.get('tracker', 'none'))
-    cost = {key(r): r['cpu_ms' if by_cpu else 'ms'] for r in rows}
-    head = f"{'preset':9} {'path':13} " + (f"{'tracker':7} " if tracked else '') + \
-           f"{'K':>2} {'size':>8} {'device':6} {'dtype':8} {'ms':>8} {'FPS':>7} {'CPU ms':>8} " \
-           f"{'x eager':>7} {'x stcn':>6} {'max|dp|':>8} {'masks=':>7}" + (f" {'overhead':>8} {'filter':>7}" if tracked else '')
-    lines = [head, '-' * len(head)]
-    for r in rows:
-        c = cost[key(r)]
-        e, s = (cost.get(key(r, 'eager', p)) for p in (r['preset'], 'stcn'))
-        bare = cost.get(key(r, tr='none'))
-        cpu = '-' if r.get('cpu_ms') is None else f"{r['cpu_ms']:.1f}"
-        f = r.get('filter_cpu_ms' if by_cpu else 'filter_ms')
-        over = ((f" {100 * (c / bare - 1):+7.1f}%" if bare and r.get('tracker', 'none') != 'none' else f" {'-':>8}") +
-                (f" {100 * f / bare:6.1f}%" if f is not None and bare else f" {'-':>7}")) if tracked else ''
-        lines.append(f"{r['preset']:9} {r['path']:13} " + (f"{r.get('tracker', 'none'):7} " if tracked else '') +
-                     f"{r['objects']:>2} {r['size']:>8} {r['device']:6} {r['dtype']:8} "
-                     f"{r['ms']:8.2f} {r['fps']:7.1f} {cpu:>8} {e / c if e else float('nan'):7.2f} "
-                     f"{s / c if s else float('nan'):6.2f} {_num(r['max_abs_diff'], '8.1e')} {_num(r['masks_equal'], '7.4f')}{over}")
-    if rows:
-        r = rows[0]
-        where = f"{r['device_name']} ({r['threads']} threads)" if r['device'] == 'cpu' else r['device_name']
-        lines.append(f"{where}; memory {r['memory']} frames; median of {r['reps']} interleaved steps. CPU ms: process CPU "
-                     "time per step. x eager, x stcn: speed over the same preset's eager path and over eager stcn, "
-                     f"by {'CPU time (one thread on a shared CPU)' if by_cpu else 'wall time'}. masks=: fraction of "
-                     f"pixels labelled as the eager model labels them." + (" overhead: the step's extra cost with the tracker "
-                     "over the same path without it (same interleaved run); filter: Trick 3's filter (before the one aggregation) "
-                     "timed alone, as a share of the step without it (steadier where the overhead is within the noise)."
-                     if tracked else ''))
-    return '\n'.join(lines)
-
-# %% ../nbs/14_speed.ipynb #a37cd4c3
-def bench_command(args):
-    "`trickvos bench`: run `benchmark`, print the table, write the rows as JSON; returns the exit code."
-    dev = resolve_device(args.device)                       # a clear error before anything is built
-    rows = benchmark(args.presets, args.objects, args.size, dev, args.paths, args.warmup, args.reps,
-                     progress=not args.quiet, memory=args.memory, checkpoint=args.checkpoint, threads=args.threads,
-                     trackers=args.trackers)
-    print(format_table(rows))
-    if args.out is not None:
-        out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({'torch': torch.__version__, 'rows': rows}, indent=1))
-        print(f'rows written to {out}')
-    return 0
