@@ -19,7 +19,7 @@ same videos. A donor trained here (seeds other than 0) that does not match (trai
 bit-identical) gets its own `+ Trick 2` run here instead, and the record says so. With `--tiny` everything, Trick 2
 included, is trained here.
 Output: each control's J&F beside Trick 2's and the baseline's, and the paired differences with 95% intervals over
-seeds and videos (`trickvos.reproduce.paired_delta`). Every step is skipped when its output exists, so it resumes; the
+seeds and videos (`trickvos.reporting.paired_delta`). Every step is skipped when its output exists, so it resumes; the
 per-object scores already in `--out` (same scale) count as done too, so a later session can add a seed without the
 work folder of an earlier one:
 
@@ -82,7 +82,7 @@ def main(argv=None):
     import torch
     from trickvos.synthetic import generate_benchmark
     from trickvos.training import train
-    from trickvos.reproduce import paired_delta, _delta_line
+    from trickvos.reporting import paired_delta, _delta_line
     from trickvos.data import atomic_write
     torch.set_num_threads(int(os.environ.get('TRICKVOS_THREADS', torch.get_num_threads())))
     work = a.work; work.mkdir(parents=True, exist_ok=True)

@@ -5,8 +5,8 @@ import pytest
 import torch
 from trickvos import reproduce as R, planner as P
 from trickvos.planner import SPLITS, eval_key, score_splits, Context
-from trickvos.reproduce import (TABLE1_ROWS, TABLE2_ROWS, plan_runs, plan_table, reproduce, reproduce_command, paper_rows,
-                                table1_markdown, table2_markdown)
+from trickvos.reproduce import TABLE1_ROWS, TABLE2_ROWS, plan_runs, plan_table, reproduce, reproduce_command, paper_rows
+from trickvos.reporting import table1_markdown, table2_markdown, plot_table1
 from trickvos.training import TRAIN_PRESETS
 
 DONORS = {p: c.donor for p, c in TRAIN_PRESETS.items() if c.donor}
@@ -250,11 +250,11 @@ def test_shipped_results_merge_records(tmp_path, monkeypatch):
     (tmp_path / 'old.json').write_text(json.dumps({'results': {}}))           # a record without rows is skipped
     r = R.shipped_results()
     assert r['records'] == ['a', 'b'] and r['data'] == "generate_benchmark(motion='fast'), seed 0" and r['floor'] == {'val': s}
-    md = R.table1_markdown(r)
+    md = table1_markdown(r)
     assert '| Baseline | 30.0 |' in md and '| + TrickVOS (CV) | 40.0 |' in md and '| + SSIM | not run |' in md
     assert R.shipped_results('b')['rows'][0]['row'] == '+ TrickVOS (CV)'
     with pytest.raises(FileNotFoundError): R.shipped_results(['a', 'old'])
-    R.plot_table1(r)                                                          # rows not run are drawn as such
+    plot_table1(r)                                                          # rows not run are drawn as such
 
 
 def test_plan_of_table1_alone_skips_stcn_and_the_benchmark():

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 from trickvos.planner import eval_key
-from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, reference_results, shipped_results, delta_table, table1_markdown
+from trickvos.reproduce import RESULTS_DIR, TABLE1_ROWS, reference_results, shipped_results
+from trickvos.reporting import delta_table, table1_markdown
 from trickvos.model import WEIGHTS_DIR
 from trickvos.data import file_sha256 as _sha256
 
@@ -89,7 +90,7 @@ def test_tracker_choices_record_names_its_checkpoint():
 def test_trick2_controls_record():
     "trick2-controls.json (when shipped): rows are the mean of their per-object scores, + Trick 2 is the reference file's own run, the deltas follow."
     import pytest
-    from trickvos.reproduce import paired_delta
+    from trickvos.reporting import paired_delta
     if not (RESULTS_DIR / 'trick2-controls.json').is_file(): pytest.skip('trick2-controls.json is not shipped yet')
     ctl, ref = _load('trick2-controls'), _load('reference-table1')
     keys = {'Baseline': 'baseline', '+ Trick 2': 'trick2', 'control: whole model': 'control-whole', 'control: train longer': 'control-longer'}

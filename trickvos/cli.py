@@ -186,7 +186,8 @@ def demo(args):
                 f", DAVIS 2016 held-out sequences {d['J&F']:.3f} (floor {df['J&F']:.3f}, J-Recall {d['J_recall']:.2f})"
             )
         print(line)
-    from trickvos.reproduce import reference_results, table1_markdown
+    from trickvos.reproduce import reference_results
+    from trickvos.reporting import table1_markdown
     try: shipped = reference_results()
     except FileNotFoundError: return floor
     (out/'table1-reference.md').write_text(table1_markdown(shipped) + '\n')

@@ -7,19 +7,19 @@ Docs: https://trickvos.github.io/trickvos/ablation.html.md"""
 
 # %% ../nbs/12_ablation.ipynb #216eea2d
 from __future__ import annotations
-import json, math
+import json
 from pathlib import Path
 import numpy as np
 from .paper import METRICS, paper_rows
 from .training import SCALES
 from .planner import SPLITS, Step, eval_key, Context, run_plan, run_dir, _write_json    # 21_run_planner
 from .results import check_results                                                  # 24_results_schema
+from .reporting import table1_markdown, table2_markdown, plot_table1               # 26_reporting
 
 # %% auto #0
-__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'REPRODUCE_SCALES', 'TRICK_STEPS', 'RESULTS_DIR', 'table_rows', 'plan_runs',
-           'plan_table', 'result_entries', 'table1_row', 'training_curves', 'per_object', 'collect', 'table1_markdown',
-           'table2_markdown', 'plot_table1', 'reproduce', 'paired_delta', 'delta_table', 'trick_table',
-           'shipped_results', 'reuse_shipped', 'reference_results', 'reproduce_command']
+__all__ = ['TABLE1_ROWS', 'TABLE2_ROWS', 'REPRODUCE_SCALES', 'RESULTS_DIR', 'table_rows', 'plan_runs', 'plan_table',
+           'result_entries', 'table1_row', 'training_curves', 'per_object', 'collect', 'reproduce', 'shipped_results',
+           'reuse_shipped', 'reference_results', 'reproduce_command']
 
 # %% ../nbs/12_ablation.ipynb #68115658
 TABLE1_ROWS = [('Baseline', 'baseline', None), ('+ SSIM', 'ssim', None), ('+ IoU', 'iou', None),
@@ -163,113 +163,6 @@ def collect(ctx, seeds, seconds=None, tables=(1, 2)):
             'source': f'trickvos reproduce --scale {ctx.scale} on the synthetic benchmark {ctx.data}',
             'train_overrides': ctx.train_overrides}
 
-# %% ../nbs/12_ablation.ipynb #8b13b504
-def _pct(v, digits=1): return '—' if v is None or (isinstance(v, float) and math.isnan(v)) else f'{100 * v:.{digits}f}'
-
-def _ours(e, m='J&F'):
-    "Mean (and [min, max] over seeds) in %."
-    s = _pct(e[m])
-    return s + (f" [{_pct(e['min'][m])}, {_pct(e['max'][m])}]" if len(e['seeds']) > 1 else '')
-
-def _delta(e, base):
-    "J&F of `e` minus the baseline's in points; with several seeds also the [min, max] of the same-seed differences."
-    d = 100 * (e['J&F'] - base['J&F'])
-    paired = [100 * (v['J&F'] - base['seeds'][s]['J&F']) for s, v in e['seeds'].items() if s in base['seeds']]
-    return f'{d:+.1f}' + (f' [{min(paired):+.1f}, {max(paired):+.1f}]' if len(paired) > 1 else '')
-
-def table1_markdown(results):
-    """Table 1: our J&F (synthetic val, seen, unseen) beside the paper's J&F on DAVIS 2016 / 2017 / YouTube-VOS 2019
-    val; rows not run say so."""
-    ours = {(e['row'], e['split']): e for e in results['rows']}
-    paper = {(p['row'], p['dataset']): p['J&F'] for p in results['paper'] if p['table'] == 1}
-    dsets = list(dict.fromkeys(d for _, d in paper))
-    base = ours[('Baseline', 'val')]['J&F']
-    head = (['row', 'ours J&F (synthetic val)', 'ours J', 'ours F', 'ours Δ J&F', 'ours J&F seen', 'ours J&F unseen'] +
-            [f'paper J&F ({d})' for d in dsets])
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
-    for r, _, _ in TABLE1_ROWS:
-        e = ours.get((r, 'val'))
-        seen, unseen = (_pct(ours[(r, s)]['J&F']) if (r, s) in ours else '—' for s in SPLITS[1:])
-        mine = (
-            ['not run'] + ['—'] * 3
-            if e is None
-            else [_ours(e), _pct(e['J']), _pct(e['F']), _delta(e, ours[('Baseline', 'val')])]
-        )
-        lines.append(f"| {r} | " + ' | '.join(mine) + f" | {seen} | {unseen} | "
-                     + ' | '.join(_pct(paper.get((r, d)), 2) for d in dsets) + ' |')
-    f = results['floor']
-    lines.append(f"| copy first frame (floor) | {_pct(f['val']['J&F'])} | {_pct(f['val']['J'])} | {_pct(f['val']['F'])} | "
-                 f"{100 * (f['val']['J&F'] - base):+.1f} | {_pct(f.get('val_seen', {}).get('J&F'))} | "
-                 f"{_pct(f.get('val_unseen', {}).get('J&F'))} | " + ' | '.join('—' for _ in dsets) + ' |')
-    n = len(results['seeds'])
-    note = (f"\nOurs: synthetic benchmark ({results['data']}), scale {results['scale']}, seeds {results['seeds']}"
-            f"{' (mean [min, max])' if n > 1 else ' (one seed: no spread)'}; J&F in %. Paper: TrickVOS Table 1, J&F in % "
-            f"on the named validation sets (real videos, 300K iterations on an RTX 3090).")
-    if n > 1: note += " Δ: our row minus our baseline, mean [min, max] over the same-seed differences."
-    if results.get('reused'):
-        note += (' Runs reused from the shipped reference models (same config, data and donor): '
-                 + ', '.join(f'{k} = {v}' for k, v in results['reused'].items()) + '.')
-    return '\n'.join(lines) + '\n' + note + '\n'
-
-def table2_markdown(results):
-    """Table 2: our J, F, J&F (val, seen, unseen), parameters and FPS beside the paper's DAVIS 2017 / YouTube-VOS 2019
-    numbers."""
-    ours = {(e['row'], e['split']): e for e in results['table2']}
-    paper = {(p['row'], p['dataset']): p for p in results['paper'] if p['table'] == 2}
-    head = ['row', 'ours J&F', 'ours J', 'ours F', 'ours J&F seen', 'ours J&F unseen', 'ours params', 'ours FPS (eval)',
-            'ours FPS (model, 1 thread)', 'paper J&F (DAVIS 2017 val)', 'paper J', 'paper F',
-            'paper J&F (YouTube-VOS 2019 val)', 'paper J seen', 'paper F seen', 'paper J unseen', 'paper F unseen',
-            'paper params', 'paper FPS (DAVIS 2017, RTX 3090)']
-    lines = ['| ' + ' | '.join(head) + ' |', '|' + ' --- |' * len(head)]
-    for r, _, _ in TABLE2_ROWS:
-        e, d17, yt = ours[(r, 'val')], paper.get((r, 'DAVIS 2017 val'), {}), paper.get((r, 'YouTube-VOS 2019 val'), {})
-        seen, unseen = (_pct(ours[(r, s)]['J&F']) if (r, s) in ours else '—' for s in SPLITS[1:])
-        pp = d17.get('parameters')
-        lines.append(' | '.join([f'| {r}', _ours(e), _pct(e['J']), _pct(e['F']), seen, unseen, f"{e['parameters'] / 1e6:.2f}M",
-                                 f"{e['FPS']:.1f}", f"{e['model FPS']:.1f}", _pct(d17.get('J&F')), _pct(d17.get('J')),
-                                 _pct(d17.get('F')), _pct(yt.get('J&F')), *(_pct(yt.get(k)) for k in ('J seen', 'F seen', 'J unseen', 'F unseen')),
-                                 '—' if pp is None else f'{pp / 1e6:.1f}M', str(d17.get('FPS', '—'))]) + ' |')
-    b = results['table2'][0].get('bench', {})
-    note = (f"\nOurs: synthetic val (seen/unseen: texture families in / not in training), scale {results['scale']}, seeds "
-            f"{results['seeds']}; FPS (eval): frames per second of `evaluate_model` on this machine (tracker included); "
-            f"FPS (model): `14_speed` benchmark of the network alone at {b.get('size')} with {b.get('objects')} object(s), "
-            f"{b.get('threads')} thread ({b.get('device_name')}). Paper: TrickVOS Table 2 (STCN = their re-trained STCN†); "
-            f"parameters from Section 4.3.")
-    return '\n'.join(lines) + '\n' + note + '\n'
-
-# %% ../nbs/12_ablation.ipynb #a8f39fed
-def plot_table1(results, save=None, dpi=75):
-    """Horizontal bars of Table 1: ours (synthetic val J&F, seeds as dots, the floor dashed) beside the paper's DAVIS
-    2017 val."""
-    from matplotlib.figure import Figure
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    names = [r for r, _, _ in TABLE1_ROWS]
-    ours = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
-    paper = {p['row']: p['J&F'] for p in results['paper'] if p['table'] == 1 and p['dataset'] == 'DAVIS 2017 val'}
-    fig = Figure(figsize=(9, 3.6), dpi=dpi); FigureCanvasAgg(fig)
-    y = np.arange(len(names))
-    for i, (title, vals, c) in enumerate([(f"ours: synthetic val, {results['scale']} scale, {len(results['seeds'])} seed(s)",
-                                           [ours[n]['J&F'] if n in ours else np.nan for n in names], 'tab:blue'),
-                                          ("paper's Table 1: DAVIS 2017 val", [paper[n] for n in names], 'tab:gray')]):
-        ax = fig.add_subplot(1, 2, i + 1)
-        ax.barh(y, np.array(vals) * 100, color=c, height=0.6)
-        if i == 0:
-            for j, n in enumerate(names):
-                if n in ours:
-                    ax.plot(
-                        [100 * v['J&F'] for v in ours[n]['seeds'].values()], [j] * len(ours[n]['seeds']), 'k.', ms=4
-                    )
-                else: ax.text(0.5, j, 'not run', va='center', fontsize=7, color='gray')
-            ax.axvline(
-                100 * results['floor']['val']['J&F'], color='tab:red', ls='--', lw=1, label='copy-first-frame floor'
-            )
-            ax.legend(fontsize=7, loc='lower right')
-        ax.set_yticks(y, names if i == 0 else [''] * len(names), fontsize=8); ax.invert_yaxis()
-        ax.set_title(title, fontsize=9); ax.set_xlabel('J&F (%)', fontsize=8)
-    fig.tight_layout(pad=0.4)
-    if save is not None: fig.savefig(save)
-    return fig
-
 # %% ../nbs/12_ablation.ipynb #cda79f44
 def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=None, progress=True, train_overrides=None,
               synth=None, tracker_steps=None, bench_reps=None, tables=(1, 2), reuse=False):
@@ -301,69 +194,6 @@ def reproduce(scale='lesson', data=None, out='reproduce', seeds=None, device=Non
         else: (out / f'table{t}.md').unlink(missing_ok=True)
     if 1 in tables: plot_table1(res, save=out / 'table1.png')
     return res
-
-# %% ../nbs/12_ablation.ipynb #25a37401
-def _video(obj): return obj.rsplit('_', 1)[0]          # 'val-0008_2' -> 'val-0008' (DAVIS names objects VIDEO_ID)
-
-def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
-    """`row` minus `base` (J&F, same seed, per object, mean over seeds), with a 95% interval over seeds and videos
-    (hierarchical bootstrap)."""
-    rows = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
-    objs = results.get('objects') or {}
-    if row not in rows or base not in rows: return None
-    key = lambda r, s: f"seed{s}/{eval_key(rows[r]['preset'], rows[r]['tracker'])}"
-    seeds = [s for s in results['seeds'] if key(row, s) in objs and key(base, s) in objs]
-    if not seeds: return None
-    per_seed = [{o: objs[key(row, s)][o] - v for o, v in objs[key(base, s)].items()} for s in seeds]
-    d = {o: float(np.mean([p[o] for p in per_seed])) for o in per_seed[0]}
-    videos = sorted({_video(o) for o in d})
-    vid = np.array([videos.index(_video(o)) for o in d])                                  # object -> its video
-    sums = np.stack([np.bincount(vid, [p[o] for o in d], len(videos)) for p in per_seed])  # (seeds, videos)
-    counts = np.bincount(vid, minlength=len(videos))
-    rng = np.random.default_rng(seed)
-    ps = rng.integers(0, len(seeds), size=(n_boot, len(seeds)))                 # level 1: seeds, with replacement
-    # level 2: videos, within each drawn seed
-    pv = rng.integers(0, len(videos), size=(n_boot, len(seeds), len(videos)))
-    boot = sums[ps[..., None], pv].sum((1, 2)) / counts[pv].sum((1, 2))
-    return {'delta': float(np.mean(list(d.values()))), 'seeds': {s: float(np.mean(list(p.values()))) for s, p in zip(seeds, per_seed)},
-            'ci': (float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))),
-            'better': sum(v > 0.01 for v in d.values()), 'worse': sum(v < -0.01 for v in d.values()), 'objects': len(d)}
-
-def _reading(p):
-    "In words: does the paired difference `p` stand out from seed and video noise?"
-    signs = {np.sign(round(v, 6)) for v in p['seeds'].values()}     # a difference under 1e-4 points has no sign
-    if p['ci'][0] > 0 and signs == {1.0}: return 'helps, more than noise'
-    if p['ci'][1] < 0 and signs == {-1.0}: return 'hurts, more than noise'
-    return 'within noise' if len(signs) == 1 else 'within noise (seeds disagree)'
-
-def _delta_line(results, row, base, first):
-    "One markdown line of a delta table (`first`: its leading cells), or None when a side was not evaluated."
-    p = paired_delta(results, row, base)
-    if p is None: return None
-    per = ', '.join(f'{100 * v:+.1f}' for v in p['seeds'].values())
-    return (f"| {first} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "
-            f"{p['better']} / {p['worse']} of {p['objects']} | {_reading(p)} |")
-
-_DELTA_COLS = ' | Δ per seed | 95% interval (seeds, videos) | objects better / worse (> 1 point) | reading |'
-
-def delta_table(results, base='Baseline'):
-    "Markdown: each Table 1 row against `base`, per seed, with the 95% interval over seeds and videos and a reading."
-    lines = ['| row | Δ J&F vs ' + base + ' (points)' + _DELTA_COLS, '|' + ' --- |' * 6]
-    lines += [l for r, _, _ in TABLE1_ROWS if r != base for l in [_delta_line(results, r, base, r)] if l]
-    return '\n'.join(lines + [''])
-
-# each trick added to the model that lacks only it: (trick, row with it, row without it)
-TRICK_STEPS = [('Trick 1', '+ Trick 1', 'Baseline'), ('Trick 1', '+ Trick 1+2', '+ Trick 2'),
-               ('Trick 2', '+ Trick 2', 'Baseline'), ('Trick 2', '+ Trick 1+2', '+ Trick 1'),
-               ('Trick 3 (CV)', '+ Trick 3 (CV)', 'Baseline'), ('Trick 3 (CV)', '+ TrickVOS (CV)', '+ Trick 1+2'),
-               ('Trick 3 (PT)', '+ Trick 3 (PT)', 'Baseline'), ('Trick 3 (PT)', '+ TrickVOS (PT)', '+ Trick 1+2')]
-
-def trick_table(results, steps=TRICK_STEPS):
-    """Markdown: what each trick adds to the model without it (row minus row), per seed, with the interval over seeds
-    and videos."""
-    lines = ['| trick | row − row without it | Δ J&F (points)' + _DELTA_COLS, '|' + ' --- |' * 7]
-    lines += [l for t, r, b in steps for l in [_delta_line(results, r, b, f'{t} | {r} − {b}')] if l]
-    return '\n'.join(lines + [''])
 
 # %% ../nbs/12_ablation.ipynb #23fb04de
 def shipped_results(names=None):
