@@ -73,7 +73,7 @@ class Context:
     tracker_steps: int = 1000
     bench_reps: int = 5
     progress: bool = False          # inner progress bars (training, evaluation)
-    # a PT tracker file that the tracker steps copy instead of training one per seed (make_reference.py: the shipped one)
+    # a PT tracker file the tracker steps copy instead of training one per seed (make_reference.py: the shipped one)
     tracker_from: str | None = None
 
 def run_dir(ctx, seed, name): return Path(ctx.out) / 'runs' / f'seed{seed}' / name   # a preset's run, or 'tracker'

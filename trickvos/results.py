@@ -65,6 +65,7 @@ def load_results(results):
 
 # %% ../nbs/24_results_schema.ipynb #4afe7695
 def check_results(results):
-    "The writers' side of `load_results`: `results` as it is, if it follows the schema; else a ValueError naming the fault."
+    """The writers' side of `load_results`: `results` as it is, if it follows the schema; else a ValueError naming the
+    fault."""
     load_results(results)
     return results

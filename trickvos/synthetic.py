@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np, cv2
 from tqdm.auto import tqdm
 from .data import write_label_png, _is_int
-from .textures import TRAIN_FAMILIES, VAL_ONLY_FAMILIES, load_texture_images, make_texture, value_noise   # 22_textures
+# 22_textures
+from .textures import TRAIN_FAMILIES, VAL_ONLY_FAMILIES, load_texture_images, make_texture, value_noise
 
 # %% auto #0
 __all__ = ['DEFAULT_SIZE', 'DEFAULT_TRAIN', 'DEFAULT_VAL', 'DEFAULT_FRAMES', 'MIN_SIZE', 'MAX_OBJECTS', 'JPEG_QUALITY', 'SPLITS',

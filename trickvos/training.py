@@ -266,14 +266,15 @@ class TrainConfig:
     def check_donor(self):
         "Trick 2 needs its donor's weights: raise unless `decoder_from` (or `model_from`) names them."
         if self.donor and not (self.decoder_from or self.model_from):
-            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), a finished '
-                             f'{self.donor!r} run')
+            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), '
+                             f'a finished {self.donor!r} run')
         return self
 
 # each preset: what it changes from the baseline (Table 1's rows, and the STCN/STM networks of Table 2)
 TRAIN_PRESETS = {name: TrainConfig(preset=name, **parts) for name, parts in {
     'baseline': {}, 'stcn': dict(model=PRESETS['stcn']), 'stm': dict(model=PRESETS['stm']),
-    'ssim': dict(loss=LOSS_PRESETS['ssim']), 'iou': dict(loss=LOSS_PRESETS['iou']), 'trick1': dict(loss=LOSS_PRESETS['trick1']),
+    'ssim': dict(loss=LOSS_PRESETS['ssim']), 'iou': dict(loss=LOSS_PRESETS['iou']),
+    'trick1': dict(loss=LOSS_PRESETS['trick1']),
     'trick2': dict(donor='baseline'), 'trick12': dict(loss=LOSS_PRESETS['trick1'], donor='trick1')}.items()}
 
 # %% ../nbs/06_training.ipynb #c0f1a2b3
