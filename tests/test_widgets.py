@@ -5,7 +5,8 @@ import pytest
 import torch
 import ipywidgets as W
 import trickvos.widgets as wd
-from trickvos.widgets import (new_figure, png_bytes, frame_scores, MaskViewer, mask_viewer, TapTracker,
+from trickvos.drawing import new_figure, png_bytes, one_thread
+from trickvos.widgets import (frame_scores, MaskViewer, mask_viewer, TapTracker,
                               track_probs, track_model, BoxViewer, box_viewer, AblationViewer, ablation_viewer,
                               TrackerPlayground, tracker_playground)
 from trickvos.results import load_results, FLOOR_ROW
@@ -35,7 +36,7 @@ def test_one_thread_restores():
     n = torch.get_num_threads()
     torch.set_num_threads(2)
     try:
-        with wd.one_thread(): assert torch.get_num_threads() == 1
+        with one_thread(): assert torch.get_num_threads() == 1
         assert torch.get_num_threads() == 2
     finally: torch.set_num_threads(n)
 

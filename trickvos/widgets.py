@@ -7,80 +7,20 @@ Docs: https://trickvos.github.io/trickvos/widgets.html.md"""
 
 # %% ../nbs/13_widgets.ipynb #d6a12925
 from __future__ import annotations
-import io
 from dataclasses import dataclass
 import numpy as np
 import torch
 import ipywidgets as W
-from matplotlib.figure import Figure
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.patches import Rectangle
 from .data import overlay_mask, VOID
+from .drawing import (DPI, new_figure, png_bytes, image_widget, one_thread, play_button, draw_box,  # 27_drawing
+                              TRACKER_COLOURS, PIXEL_COLOURS, png_from_array, mask_edge, draw_outline)
 from .metrics import region_similarity, contour_accuracy
 from .tracker import ConstantVelocityTracker, label_probs
 from .parametric_tracker import make_tracker, toy_trajectory, toy_pt_model, load_motion_mlp, ParametricTracker
 
 # %% auto #0
-__all__ = ['DPI', 'PT_FACTORS', 'TRACKER_COLOURS', 'PIXEL_COLOURS', 'new_figure', 'png_bytes', 'one_thread', 'static_picture',
-           'show_viewer', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord', 'track_probs',
-           'track_model', 'BoxViewer', 'box_viewer', 'AblationViewer', 'ablation_viewer', 'TrackerPlayground',
-           'tracker_playground']
-
-# %% ../nbs/13_widgets.ipynb #ce417297
-DPI = 72
-
-def new_figure(w, h, dpi=DPI):
-    "A matplotlib Figure (w x h inches) with an Agg canvas, outside pyplot."
-    fig = Figure(figsize=(w, h), dpi=dpi)
-    FigureCanvasAgg(fig)
-    return fig
-
-def png_bytes(fig):
-    "Render a Figure to PNG bytes."
-    buf = io.BytesIO()
-    fig.savefig(buf, format='png')
-    return buf.getvalue()
-
-def _image():
-    "An empty PNG ipywidgets.Image shown at its own size (not stretched to the width of its box)."
-    return W.Image(format='png', layout=W.Layout(align_self='flex-start'))
-
-class one_thread:
-    """Context manager: torch on one thread inside (tiny tensors; extra threads only spin on a busy CPU), as before
-    after."""
-    def __enter__(self): self.n = torch.get_num_threads(); torch.set_num_threads(1)
-    def __exit__(self, *exc): torch.set_num_threads(self.n)
-
-def _player(slider, interval):
-    """A Play button driving `slider`: linked in the browser (jslink, which starts by copying play -> slider), equal in
-    the kernel."""
-    play = W.Play(slider.value, slider.min, slider.max, interval=interval, description='play')
-    W.jslink((play, 'value'), (slider, 'value'))
-    slider.observe(lambda c: setattr(play, 'value', c['new']), 'value')
-    return play
-
-def _draw_box(ax, box, color, ls='-', lw=1.5):
-    "Draw a box [x, y, w, h] on `ax` (pixel i covers [i, i+1), matplotlib's pixel centres are at i)."
-    x, y, w, h = [float(v) for v in box]
-    ax.add_patch(Rectangle((x - 0.5, y - 0.5), w, h, fill=False, ec=color, ls=ls, lw=lw))
-
-# %% ../nbs/13_widgets.ipynb #c3494e0f
-def static_picture(widget):
-    "The PNG images and HTML of a widget tree, in order, as IPython display objects: what a static renderer can show."
-    from IPython.display import Image, HTML
-    out, todo = [], [widget]
-    while todo:
-        w = todo.pop(0)
-        if isinstance(w, W.Image) and w.value: out.append(Image(data=w.value, format='png'))
-        elif isinstance(w, W.HTML) and w.value: out.append(HTML(w.value))
-        todo = list(getattr(w, 'children', ())) + todo
-    return out
-
-def show_viewer(viewer):
-    "Display a viewer's live widget (`viewer.widget`, or a widget) and after it its static picture."
-    from IPython.display import display
-    widget = getattr(viewer, 'widget', viewer)
-    display(widget, *static_picture(widget))
+__all__ = ['PT_FACTORS', 'frame_scores', 'MaskViewer', 'mask_viewer', 'TapTracker', 'TrackRecord', 'track_probs', 'track_model',
+           'BoxViewer', 'box_viewer', 'AblationViewer', 'ablation_viewer', 'TrackerPlayground', 'tracker_playground']
 
 # %% ../nbs/13_widgets.ipynb #29e2d970
 def frame_scores(gt, pred, object_ids, bound_th=0.008):
@@ -119,10 +59,10 @@ class MaskViewer:
         self.object_ids = list(object_ids) if object_ids is not None else _first_frame_objects(self.gt[0])
         self.alpha, self.panel_width, self.dpi, self._cache = alpha, panel_width, dpi, {}
         self.frame = W.IntSlider(0, 0, T - 1, description='frame', continuous_update=False)
-        self.play = _player(self.frame, 400)
+        self.play = play_button(self.frame, 400)
         self.show = W.Dropdown(options=['side by side', 'ground truth', *self.predictions], description='show')
         self.errors = W.Checkbox(False, description='paint errors white')
-        self.image, self.table = _image(), W.HTML()
+        self.image, self.table = image_widget(), W.HTML()
         for w in (self.frame, self.show, self.errors): w.observe(lambda _: self.update(), 'value')
         self.widget = W.VBox([W.HBox([self.play, self.frame, self.show, self.errors]), self.image, self.table])
         self.update()
@@ -277,7 +217,7 @@ class BoxViewer:
         self.record, self.rerun, self.panel_width, self.dpi = record, rerun, panel_width, dpi
         T = len(record)
         self.frame = W.IntSlider(min(2, T - 1), 0, T - 1, description='frame', continuous_update=False)
-        self.play = _player(self.frame, 500)
+        self.play = play_button(self.frame, 500)
         self.obj = W.Dropdown(
             options=[(f'object {o}', k) for k, o in enumerate(record.object_ids)], description='object'
         )
@@ -292,7 +232,7 @@ class BoxViewer:
             self.margin = W.FloatSlider(0.0, min=0, max=0.5, step=0.05, description='margin', continuous_update=False)
             for w in (self.tracker, self.margin): w.observe(lambda _: self.retrack(), 'value')
             controls += [self.tracker, self.margin]
-        self.image, self.info = _image(), W.HTML()
+        self.image, self.info = image_widget(), W.HTML()
         self.widget = W.VBox([W.HBox(controls[:3]), *([W.HBox(controls[3:])] if rerun else []), self.image, self.info])
         self.update()
 
@@ -310,8 +250,8 @@ class BoxViewer:
         axs = [fig.add_subplot(1, 4, i + 1) for i in range(4)]
         bg = rec.frames[t] if rec.frames is not None else before.numpy()
         axs[0].imshow(bg, cmap='gray', vmin=0, vmax=1)
-        if h['predicted'] is not None and bool(h['active'][k]): _draw_box(axs[0], h['predicted'][k], 'tab:orange', '--')
-        if bool(h['present'][k]): _draw_box(axs[0], h['box'][k], 'tab:cyan')
+        if h['predicted'] is not None and bool(h['active'][k]): draw_box(axs[0], h['predicted'][k], 'tab:orange', '--')
+        if bool(h['present'][k]): draw_box(axs[0], h['box'][k], 'tab:cyan')
         am = h['attention'][k].float() if h['attention'] is not None else torch.ones(H, Wd)
         axs[1].imshow(am.numpy(), cmap='gray', vmin=0, vmax=1)
         axs[2].imshow(before.numpy(), cmap='gray', vmin=0, vmax=1)
@@ -371,7 +311,7 @@ class AblationViewer:
             description='paper',
         )
         self.relative = W.Checkbox(False, description='change from Baseline')
-        self.image, self.table = _image(), W.HTML()
+        self.image, self.table = image_widget(), W.HTML()
         for w in (self.metric, self.split, self.dataset, self.relative): w.observe(lambda _: self.update(), 'value')
         self.widget = W.VBox(
             [W.HBox([self.metric, self.relative]), W.HBox([self.split, self.dataset]), self.image, self.table]
@@ -446,37 +386,6 @@ def ablation_viewer(results):
 PT_FACTORS = ('shipped (4)', '1', '4', '16')
 
 # %% ../nbs/13_widgets.ipynb #03902ff2
-TRACKER_COLOURS = {'CV': '#ff7f0e', 'PT': '#9467bd'}       # matplotlib's tab:orange, tab:purple (also valid CSS)
-PIXEL_COLOURS = {'CV': (255, 127, 14), 'PT': (148, 103, 189)}     # the same colours as RGB
-
-def _png(rgb):
-    "PNG bytes of a (H,W,3) uint8 array (fast compression)."
-    from PIL import Image
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format='PNG', compress_level=1)
-    return buf.getvalue()
-
-def _edge(m):
-    "Pixels of boolean mask `m` with a 4-neighbour outside it."
-    p = np.pad(m, 1)
-    return m & ~(p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:])
-
-def _rect(img, box, colour, scale=1, dashed=False):
-    """Draw the outline of box [x, y, w, h] (pixel units) into `img` upscaled by `scale`, in place; dashed: every other
-    3 px."""
-    H, Wd = img.shape[:2]
-    x0, y0, w, h = [float(v) for v in box]
-    c0, r0 = int(round(x0 * scale)), int(round(y0 * scale))
-    c1, r1 = int(round((x0 + w) * scale)) - 1, int(round((y0 + h) * scale)) - 1
-    if c1 < c0 or r1 < r0: return img
-    keep = lambda idx: idx[(idx // 3) % 2 == 0] if dashed else idx
-    cols, rows = keep(np.arange(max(c0, 0), min(c1, Wd - 1) + 1)), keep(np.arange(max(r0, 0), min(r1, H - 1) + 1))
-    for r in (r0, r0 + 1, r1 - 1, r1):                              # 2 px wide lines, inside the box
-        if 0 <= r < H: img[r, cols] = colour
-    for c in (c0, c0 + 1, c1 - 1, c1):
-        if 0 <= c < Wd: img[rows, c] = colour
-    return img
-
 class TrackerPlayground:
     "Sliders for a toy trajectory and the trackers; CV and PT run live, boxes, removed pixels and IoU per frame shown."
     def __init__(self, T=30, size=(64, 96), dpi=100, pt_models=None, **values):
@@ -496,8 +405,13 @@ class TrackerPlayground:
             if ctl is None: raise ValueError(f'unknown playground control {k!r}')
             ctl.value = v
         self.frame = W.IntSlider(min(4, T - 1), 0, T - 1, description='frame', continuous_update=True)
-        self.play = _player(self.frame, 300)
-        self.frame_image, self.plot_image, self.status, self.frame_label = _image(), _image(), W.HTML(), W.HTML()
+        self.play = play_button(self.frame, 300)
+        self.frame_image, self.plot_image, self.status, self.frame_label = (
+            image_widget(),
+            image_widget(),
+            W.HTML(),
+            W.HTML(),
+        )
         for w in [*self.sliders.values(), self.asym, self.seed]: w.observe(lambda _: self.update(), 'value')
         self.frame.observe(lambda _: self.update_frame(), 'value')
         knobs = list(self.sliders.values())
@@ -543,7 +457,7 @@ class TrackerPlayground:
     def render_frame(self, t, scale=4):
         """PNG bytes of frame `t` for CV | PT: probabilities kept (white) and removed (grey), boxes, the true object's
         edge (green)."""
-        edge = _edge(self.traj.gt[t].numpy() > 0.5)
+        edge = mask_edge(self.traj.gt[t].numpy() > 0.5)
         panels = []
         for name in ('CV', 'PT'):
             r = self.runs[name]; h = r['history'][t]
@@ -551,11 +465,11 @@ class TrackerPlayground:
             img = np.repeat(np.repeat((np.repeat(v[..., None], 3, -1) * 255).astype(np.uint8), scale, 0), scale, 1)
             img[np.repeat(np.repeat(edge, scale, 0), scale, 1)] = (60, 200, 60)
             if h['predicted'] is not None and bool(h['active'][0]):
-                _rect(img, h['predicted'][0], PIXEL_COLOURS[name], scale, dashed=True)
-            if bool(h['present'][0]): _rect(img, h['box'][0], PIXEL_COLOURS[name], scale)
+                draw_outline(img, h['predicted'][0], PIXEL_COLOURS[name], scale, dashed=True)
+            if bool(h['present'][0]): draw_outline(img, h['box'][0], PIXEL_COLOURS[name], scale)
             panels.append(img)
         gap = np.full((panels[0].shape[0], 6, 3), 255, np.uint8)
-        return _png(np.concatenate([panels[0], gap, panels[1]], 1))
+        return png_from_array(np.concatenate([panels[0], gap, panels[1]], 1))
 
     def render_plot(self):
         "PNG bytes of the per-frame IoU of no tracker, CV and PT."
