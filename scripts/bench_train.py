@@ -42,7 +42,8 @@ def main(argv=None):
     ap.add_argument('--threads', type=int, default=None, help='torch threads (default: torch\'s)')
     a = ap.parse_args(argv)
     import torch
-    from trickvos.training import train_config, train_step, make_loader, load_training_videos, native_bf16, autocast_on
+    from trickvos.training import train_step, make_loader, load_training_videos, native_bf16, autocast_on
+    from trickvos.config import train_config
     from trickvos.model import build_model
     if a.threads: torch.set_num_threads(a.threads)
     dev, b = torch.device('cpu'), batch(a.batch, a.frames, a.crop)

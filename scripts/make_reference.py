@@ -29,7 +29,7 @@ TINY = dict(synth=dict(n_train=3, n_val=2, frames=8, size=(96, 160)),
 def plan(work, preset, trackers):
     "The planner steps of one shipped model: benchmark, floor, (donor,) training, tracker if PT, one eval per tracker."
     from trickvos.planner import Step, eval_key
-    from trickvos.training import TRAIN_PRESETS
+    from trickvos.config import TRAIN_PRESETS
     donor, runs = TRAIN_PRESETS[preset].donor, work / 'runs' / 'seed0'
     steps = [Step('synth', 'synth', work / 'synth'), Step('floor', 'floor', work / 'floor', needs=('synth',))]
     if donor: steps.append(Step('train', f'seed0/{donor}', runs / donor, 0, donor, needs=('synth',)))
@@ -69,7 +69,7 @@ def main(argv=None):
     from trickvos.planner import Context, run_plan, run_dir
     from trickvos.reproduce import result_entries, table1_row
     from trickvos.results import check_results
-    from trickvos.training import SCALES, TRAIN_PRESETS
+    from trickvos.config import SCALES, TRAIN_PRESETS
     from trickvos.model import WEIGHTS_DIR, count_parameters, load_model
     from trickvos.parametric_tracker import shipped_tracker_path
     work, weights = a.work, a.weights_dir or WEIGHTS_DIR

@@ -52,7 +52,8 @@ def make_data(work, davis, tiny, photos=None, real_repeat=10):
 def train_leg(work, name, preset, init, data, held, tiny, scale='showcase', iters=None, lr=None):
     "Train one model's leg into WORK/NAME unless finished; -> (run folder, the leg's record)."
     import torch
-    from trickvos.training import train_config, train
+    from trickvos.training import train
+    from trickvos.config import train_config
     from trickvos.model import shipped_model
     run = work / name
     init_file = shipped_model(init)

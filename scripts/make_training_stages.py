@@ -37,7 +37,7 @@ def _config(row, tiny, seed, fast=False):
 def _model_for(row, cfg, work, tiny, seed):
     "The row's model file: the shipped baseline-reference for the full row at the reference scale, else a run trained here."
     from trickvos.model import shipped_model, shipped_info
-    from trickvos.training import config_diff
+    from trickvos.config import config_diff
     if _shipped_row(row, tiny, seed):
         diff = config_diff(shipped_info('baseline-reference')['config'], cfg, ('bookkeeping', 'source'))
         if diff: raise ValueError(f'baseline-reference was not trained with this config ({sorted(diff)} differ): train the full row here')

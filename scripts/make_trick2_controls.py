@@ -35,7 +35,7 @@ CONTROLS = {'control: whole model': 'control-whole', 'control: train longer': 'c
 
 def _configs(seed, tiny, donor_model):
     "{preset key: TrainConfig} of the runs a seed needs (the donor's own config under 'baseline'; 'trick2' is trained here only when needed)."
-    from trickvos.training import train_config
+    from trickvos.config import train_config
     scale = 'lesson' if tiny else 'reference'
     over = dict(static_iters=2, main_iters=3, crop=(64, 64), batch_size=2, ckpt_every=2, log_every=1) if tiny else {}
     base = train_config('baseline', scale, seed=seed, **over)
@@ -48,7 +48,8 @@ def _configs(seed, tiny, donor_model):
 def _donor(seed, work, tiny, device):
     "The donor baseline's model file for `seed`: the shipped baseline-reference (seed 0, reference scale), else trained here."
     from trickvos.model import shipped_model, shipped_info
-    from trickvos.training import train, config_diff
+    from trickvos.training import train
+    from trickvos.config import config_diff
     cfg = _configs(seed, tiny, 'unused')['baseline']
     if seed == 0 and not tiny:
         diff = config_diff(shipped_info('baseline-reference')['config'], cfg, ('bookkeeping', 'source'))

@@ -73,7 +73,8 @@ def test_train_refuses_dataset_folders_and_other_data(user, tmp_path, capsys):
     assert 'inside the dataset folder' in capsys.readouterr().err and snapshot(davis) == before
     other = make_davis(tmp_path / 'other', {'a': (4, 1), 'b': (4, 1)})
     run = tmp_path / 'run'
-    from trickvos.training import train, train_config
+    from trickvos.training import train
+    from trickvos.config import train_config
     from trickvos.runs import save_checkpoint
     cfg = train_config('baseline', 'lesson', static_iters=0, main_iters=1, batch_size=2, crop=(32, 32), max_objects=1)
     train(cfg, davis, run, progress=False)
@@ -133,6 +134,6 @@ def test_model_files_readable_like_any_file(tmp_path):
 
 
 def test_lesson_scale_checkpoints_often():
-    from trickvos.training import train_config
+    from trickvos.config import train_config
     cfg = train_config('baseline', 'lesson')
     assert cfg.ckpt_every <= cfg.total_iters // 5

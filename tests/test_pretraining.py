@@ -4,7 +4,8 @@ import pytest
 import torch
 from trickvos.model import build_model, save_model, count_parameters, load_model
 from trickvos.synthetic import generate_benchmark
-from trickvos.training import train_config, train, TRAIN_PRESETS
+from trickvos.training import train
+from trickvos.config import train_config, TRAIN_PRESETS
 from trickvos.cli import build_parser
 from trickvos.pretraining import PARTS, part_keys, decoder_table, init_from_donor
 

@@ -84,7 +84,8 @@ def tiny_data():
 def test_a_kill_between_any_two_writes_resumes_to_the_same_model(tiny_data, kill_at):
     "Training killed at its `kill_at`-th file write, then resumed, ends with the uninterrupted run's model, bit for bit."
     from safetensors.torch import load_file
-    from trickvos.training import train, train_config
+    from trickvos.training import train
+    from trickvos.config import train_config
     cfg = train_config('baseline', 'lesson', static_iters=2, main_iters=3, batch_size=2, crop=(32, 32), max_objects=1,
                        log_every=1, ckpt_every=1)
     torch.set_num_threads(1)

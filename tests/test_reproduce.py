@@ -7,7 +7,7 @@ from trickvos import reproduce as R, planner as P
 from trickvos.planner import SPLITS, eval_key, score_splits, Context
 from trickvos.reproduce import TABLE1_ROWS, TABLE2_ROWS, plan_runs, plan_table, reproduce, reproduce_command, paper_rows
 from trickvos.reporting import table1_markdown, table2_markdown, plot_table1
-from trickvos.training import TRAIN_PRESETS
+from trickvos.config import TRAIN_PRESETS
 
 DONORS = {p: c.donor for p, c in TRAIN_PRESETS.items() if c.donor}
 
@@ -292,7 +292,7 @@ def _shipped_dir(tmp_path, monkeypatch):
     from dataclasses import asdict
     from trickvos.model import build_model, save_model
     from trickvos.data import file_sha256 as _sha256
-    from trickvos.training import train_config
+    from trickvos.config import train_config
     w = tmp_path / 'weights'; w.mkdir()
     monkeypatch.setattr(M, 'WEIGHTS_DIR', w)
     def rec(name, preset, donor=None, **over):

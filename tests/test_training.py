@@ -8,8 +8,8 @@ from trickvos.data import VOID, load_davis
 from trickvos.synthetic import generate_benchmark
 from trickvos.model import load_model, read_model_metadata
 from trickvos.training import (static_clip, sample_frame_indices, max_skip_at, make_sample, collate_clips, StaticClips, VideoClips,
-                               TrainConfig, train_config, SCALES, TRAIN_PRESETS, learning_rate, stage_of, train,
-                               read_log)
+                               learning_rate, stage_of, train, read_log)
+from trickvos.config import TrainConfig, train_config, SCALES, TRAIN_PRESETS
 from trickvos.runs import save_checkpoint, load_checkpoint, CHECKPOINT
 from trickvos.cli import build_parser
 from trickvos.model import build_model
@@ -175,7 +175,8 @@ def test_ddp_gloo_two_processes_match_one_process(data, tmp_path):
     script = tmp_path / 'ddp.py'
     script.write_text(textwrap.dedent(f'''
         import sys, torch
-        from trickvos.training import TrainConfig, train
+        from trickvos.training import train
+        from trickvos.config import TrainConfig
         torch.set_num_threads(1)
         cfg = TrainConfig(static_iters=0, main_iters=2, batch_size=int(sys.argv[2]), crop=(32, 32), log_every=1,
                           ckpt_every=1, max_objects=1, freeze_bn=True)
@@ -253,7 +254,7 @@ def test_static_clip_errors():
 def test_composed_config_sets_the_network_and_reads_back(data, tmp_path, capsys):
     "Model and loss fields set with `trickvos train --set` reach the trained network; config.json reads back as the config."
     from trickvos.cli import main
-    from trickvos.training import read_run_config, config_diff
+    from trickvos.config import read_run_config, config_diff
     run = tmp_path / 'run'
     args = ['train', '--data', str(data), '--out', str(run), '--iters', '1', '2', '--batch-size', '2', '--device', 'cpu',
             '--no-progress', '--set', 'crop=[32, 32]', '--set', 'max_objects=2', '--set', 'loss.iou=0.5']

@@ -4,6 +4,7 @@ Modules:
 
 - `trickvos.backbone`: MobileNetV2 written layer by layer with torchvision's parameter names, cut after the stride-16 blocks; taps at strides 4, 8 and 16; ImageNet weights from a local file with the first layer adapted to any input channels.
 - `trickvos.bench`: `benchmark` and `trickvos bench`: every preset, object count and path of `14_speed` timed interleaved on the same inputs, each path's agreement with the eager model, Trick 3's filter timed alone, and a table of speed-ups.
+- `trickvos.config`: What defines a training run, as one object: `TrainConfig` holds the network, the loss, Trick 2's donor and the schedule; presets name complete configs, scales size them, and a run folder's config reads back into the same object.
 - `trickvos.data`: Read DAVIS 2016, DAVIS 2017 and YouTube-VOS into one lazy `Video`: frames, label maps, object ids, which frames are annotated. Write predictions as DAVIS palette PNGs. Bad data fails early, naming the file.
 - `trickvos.drawing`: How the viewers of `13_widgets` draw: matplotlib figures rendered to PNG bytes outside pyplot, a static picture of a live widget for renderers without a kernel, and boxes and outlines drawn straight into pixels where a figure per frame would be too slow.
 - `trickvos.evaluation`: Run the processor of `10_inference` over every video of a DAVIS-layout split, write DAVIS palette PNGs, score them with `02_metrics` (J, F, J&F as davis2017-evaluation computes them) and measure frames per second; `trickvos eval`; per-object scores, to see which objects a method gains or loses.

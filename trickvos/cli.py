@@ -209,7 +209,8 @@ def _add_demo(sub):
 
 # %% ../nbs/15_cli.ipynb #a5aca4f6
 def _add_train(sub, help):
-    from trickvos.training import SCALES, TRAIN_PRESETS, train_command
+    from trickvos.training import train_command
+    from trickvos.config import SCALES, TRAIN_PRESETS
     p = sub.add_parser(
         'train', help=help, description='Train a VOS model on a DAVIS-layout (or YouTube-VOS-layout) training split.'
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 # %% auto #0
 __all__ = ['METRICS', 'PAPER_TABLE1_ROWS', 'PAPER_TABLE1', 'PAPER_TABLE2_COLUMNS', 'PAPER_TABLE2', 'PAPER_PARAMETERS',
-           'PAPER_TRAINING_STAGES', 'paper_table1', 'paper_rows']
+           'PAPER_TRAINING_STAGES', 'STCN_MAX_SKIP', 'paper_table1', 'paper_rows']
 
 # %% ../nbs/19_paper_numbers.ipynb #09e5294d
 METRICS = ('J&F', 'J', 'F')
@@ -57,3 +57,7 @@ def paper_rows():
 # %% ../nbs/19_paper_numbers.ipynb #07de3d97
 # YouTube-VOS 2018 val
 PAPER_TRAINING_STAGES = {'Pre-training only': 0.667, 'Main training only': 0.681, 'Full training': 0.766}
+
+# %% ../nbs/19_paper_numbers.ipynb #f91a49bb
+# STCN's train.py, main training: max skip values, and the fractions of the stage where each next one starts
+STCN_MAX_SKIP = ((5, 10, 15, 20, 25, 5), (0.1, 0.2, 0.3, 0.4, 0.9))

@@ -83,7 +83,8 @@ def _synth(step, ctx):
     generate_benchmark(step.out, seed=0, progress=ctx.progress, overwrite=True, **ctx.synth)
 
 def _train(step, ctx):
-    from trickvos.training import train_config, train, TRAIN_PRESETS
+    from trickvos.training import train
+    from trickvos.config import train_config, TRAIN_PRESETS
     from trickvos.runs import CHECKPOINT
     donor = TRAIN_PRESETS[step.preset].donor
     over = {**ctx.train_overrides, 'seed': step.seed}
@@ -137,7 +138,7 @@ RUNNERS = {'synth': _synth, 'train': _train, 'tracker': _tracker, 'floor': _floo
 def step_cost(step, ctx):
     "A rough cost of `step` in CPU seconds (only the ratios matter: the progress bar's ETA rescales them)."
     import inspect
-    from trickvos.training import train_config
+    from trickvos.config import train_config
     from trickvos.synthetic import generate_benchmark
     # its own defaults
     syn = {**{k: p.default for k, p in inspect.signature(generate_benchmark).parameters.items()}, **ctx.synth}

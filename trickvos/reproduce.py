@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 import numpy as np
 from .paper import METRICS, paper_rows
-from .training import SCALES
+from .config import SCALES
 from .planner import SPLITS, Step, eval_key, Context, run_plan, run_dir, _write_json    # 21_run_planner
 from .results import check_results                                                  # 24_results_schema
 from .reporting import table1_markdown, table2_markdown, plot_table1               # 26_reporting
@@ -38,7 +38,7 @@ def table_rows(tables=(1, 2)):
 def plan_runs(out, seeds=(0,), data=None, tables=(1, 2)):
     """The ordered steps of a reproduction of `tables` into `out` (donors before the runs that use them); `data` None:
     generate it."""
-    from trickvos.training import TRAIN_PRESETS
+    from trickvos.config import TRAIN_PRESETS
     out, rows = Path(out), table_rows(tables)
     steps = [] if data is not None else [Step('synth', 'synth', out / 'synth')]
     steps.append(Step('floor', 'floor', out / 'floor', needs=('synth',) if data is None else ()))
@@ -224,7 +224,7 @@ def reuse_shipped(ctx, seed=0, tables=(1, 2)):
     import shutil
     from dataclasses import asdict
     from trickvos.model import WEIGHTS_DIR, MODEL_FILE
-    from trickvos.training import train_config, TRAIN_PRESETS, config_diff, config_from_dict
+    from trickvos.config import train_config, TRAIN_PRESETS, config_diff, config_from_dict
     from trickvos.data import file_sha256
     if Path(ctx.data) != Path(ctx.out) / 'synth': return {}
     synth_args = [a for k, v in ctx.synth.items() for a in (f'--{k}', str(v))]        # e.g. --motion fast

@@ -7,7 +7,7 @@ Docs: https://trickvos.github.io/trickvos/training_stages.html.md"""
 
 # %% ../nbs/18_training_stages.ipynb #7411b7ca
 from __future__ import annotations
-from .training import train_config
+from .config import train_config
 
 # %% auto #0
 __all__ = ['TRAINING_STAGES', 'stage_configs', 'stages_table']

@@ -8,24 +8,25 @@ Docs: https://trickvos.github.io/trickvos/training.html.md"""
 # %% ../nbs/06_training.ipynb #2a0065f5
 from __future__ import annotations
 import json, math, os, time, warnings
-from dataclasses import dataclass, asdict, field, fields, replace
+from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import cv2
 import torch
 from torch.utils.data import Dataset, DataLoader
 from .data import VOID, load_davis, load_youtube_vos, VOSDataError, _inside_dataset, _is_int
-from .model import PRESETS, ModelConfig, build_model, save_model, MODEL_FILE, resolve_device
-from .losses import LOSS_PRESETS, LossConfig, vos_loss
+from .model import build_model, save_model, MODEL_FILE, resolve_device
+from .losses import vos_loss
+from .paper import STCN_MAX_SKIP      # STCN's train.py: the max-skip curriculum (19_paper_numbers)
+from .config import train_config, config_diff, parse_sets   # 28_train_config
 from .runs import (CHECKPOINT, save_checkpoint, load_checkpoint, LOG_FIELDS, read_log_rows, write_log_rows, CURVE,
                            BEST_MODEL, LearningCurve)
 
 # %% auto #0
-__all__ = ['STCN_MAX_SKIP', 'TRAIN_PRESETS', 'SCALES', 'sample_frame_indices', 'max_skip_at', 'make_sample', 'static_clip',
-           'ClipDataset', 'StaticClips', 'VideoClips', 'collate_clips', 'TrainConfig', 'Scale', 'train_config',
-           'bookkeeping_fields', 'config_from_dict', 'config_diff', 'read_run_config', 'stage_of', 'learning_rate',
-           'native_bf16', 'autocast_on', 'train_step', 'weight_average', 'init_distributed', 'make_loader',
-           'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots', 'parse_sets', 'train_command']
+__all__ = ['sample_frame_indices', 'max_skip_at', 'make_sample', 'static_clip', 'ClipDataset', 'StaticClips', 'VideoClips',
+           'collate_clips', 'stage_of', 'learning_rate', 'native_bf16', 'autocast_on', 'train_step', 'weight_average',
+           'init_distributed', 'make_loader', 'load_training_videos', 'train', 'read_log', 'plot_log', 'plt_subplots',
+           'train_command']
 
 # %% ../nbs/06_training.ipynb #e14fedba
 def sample_frame_indices(rng, annotated, n, max_skip):
@@ -39,8 +40,6 @@ def sample_frame_indices(rng, annotated, n, max_skip):
     pos = start + np.concatenate([[0], np.cumsum(gaps)])
     if rng.random() < 0.5: pos = pos[::-1]
     return [annotated[p] for p in pos]
-
-STCN_MAX_SKIP = ((5, 10, 15, 20, 25, 5), (0.1, 0.2, 0.3, 0.4, 0.9))   # STCN's train.py, stage 2: values, switch points
 
 def max_skip_at(progress, values=STCN_MAX_SKIP[0], switch_at=STCN_MAX_SKIP[1]):
     "STCN's max-skip curriculum: `values[i]` once `progress` (0..1 of the main stage) passes `switch_at[i-1]`."
@@ -188,181 +187,6 @@ def collate_clips(samples):
         first[b, :k], valid[b, :k] = s['first'], True
     return dict(frames=torch.stack([s['frames'] for s in samples]), labels=torch.stack([s['labels'] for s in samples]),
                 first=first, valid=valid)
-
-# %% ../nbs/06_training.ipynb #dd73fb0a
-def _bookkeeping(default, kind='bookkeeping'):
-    """A config field that does not change what is learnt: how the run is kept ('bookkeeping') or where its start came
-    from ('source')."""
-    return field(default=default, metadata={'kind': kind})
-
-@dataclass
-class TrainConfig:
-    """Everything that defines a training run: the network (`model`, 04_model), the loss (`loss`, Eq. (1) of 05_losses),
-    Trick 2's donor and the schedule. `TRAIN_PRESETS` names complete ones; `SCALES` sizes them."""
-    preset: str = 'baseline'        # the name of the preset this config was made from
-    scale: str = 'lesson'
-    model: ModelConfig = field(default_factory=ModelConfig)   # the network
-    loss: LossConfig = field(default_factory=LossConfig)      # the weights of Eq. (1) and the bootstrapping schedule
-    # Trick 2: the preset whose trained decoder starts this network; the run needs `decoder_from` (a run of that preset)
-    donor: str | None = None
-    static_iters: int = 10          # stage 0: static-image clips
-    main_iters: int = 40            # stage 2: video clips
-    batch_size: int = 4
-    crop: tuple = (96, 96)
-    lr: float = 3e-4
-    weight_decay: float = 1e-7
-    grad_clip: float | None = 1.0   # clip the gradient norm (None: never); see 'One training step'
-    detach_memory: bool = True      # no gradient through the previous frame's predicted mask (STCN: False); see below
-    lr_drop_at: float = 0.8         # lr x0.1 for the rest of each stage
-    warmup: float = 0.05            # linear warm-up, fraction of each stage
-    static_frames: int = 3
-    clip_frames: int = 5            # TrickVOS: 5 (STCN: 3)
-    max_objects: int = 3
-    scale_range: tuple = (0.7, 1.1)
-    skip_values: tuple = (2, 3, 4, 5, 2)
-    skip_at: tuple = (0.1, 0.2, 0.3, 0.9)
-    pretrained: bool = False        # ImageNet weights for the encoders (needs the file, see 03_backbone)
-    freeze_bn: bool | None = None   # None: freeze exactly when pretrained
-    amp: bool = True                # bfloat16 autocast on CUDA
-    cpu_amp: bool = False           # bfloat16 autocast on CPUs with native bf16 (AVX512-BF16/AMX); see 'CPU throughput'
-    channels_last: bool = False     # NHWC weights and activations: faster convolutions on the CPU (oneDNN)
-    eval_every: int = 0             # J&F learning curve: score `eval_data` every N steps (0: never)
-    eval_data: tuple = ()           # DAVIS-layout folders whose first `eval_videos` val videos the curve scores
-    eval_videos: int = 4
-    # also keep the model at the curve's best score on the first eval_data folder (best.safetensors)
-    keep_best: bool = False
-    # decay of an exponential moving average of the weights (0: none); see 'Averaged weights'
-    ema: float = 0.0
-    seed: int = 0
-    workers: int = _bookkeeping(0)
-    log_every: int = _bookkeeping(10)
-    ckpt_every: int = _bookkeeping(100)
-    split: str = 'train'
-    # Trick 2: a finished run (or model file) whose decoder initialises this one
-    decoder_from: str | None = _bookkeeping(None, 'source')
-    # the whole network from a run or model file: the control, or a new leg
-    model_from: str | None = _bookkeeping(None, 'source')
-
-    def __post_init__(self):
-        self.crop, self.scale_range = tuple(self.crop), tuple(self.scale_range)
-        self.skip_values, self.skip_at = tuple(self.skip_values), tuple(self.skip_at)
-        self.eval_data = tuple(str(d) for d in self.eval_data)
-        # as config.json holds them: dicts
-        if isinstance(self.model, dict): self.model = ModelConfig(**self.model)
-        if isinstance(self.loss, dict): self.loss = LossConfig(**self.loss)
-        if any(c % 16 for c in self.crop): raise ValueError(f'crop must be multiples of 16, got {self.crop}')
-        if self.static_iters < 0 or self.main_iters < 0 or self.static_iters + self.main_iters == 0:
-            raise ValueError('static_iters and main_iters must be >= 0, not both 0')
-        if self.batch_size < 1 or self.clip_frames < 2 or self.static_frames < 2 or self.max_objects < 1:
-            raise ValueError('batch_size >= 1, clip_frames >= 2, static_frames >= 2 and max_objects >= 1 are needed')
-        if self.decoder_from and self.model_from: raise ValueError('pass decoder_from or model_from, not both')
-        if not 0 <= self.ema < 1: raise ValueError(f'ema is a decay in [0, 1), got {self.ema}')
-
-    @property
-    def total_iters(self): return self.static_iters + self.main_iters
-    @property
-    def bn_frozen(self): return self.pretrained if self.freeze_bn is None else self.freeze_bn
-
-    def check_donor(self):
-        "Trick 2 needs its donor's weights: raise unless `decoder_from` (or `model_from`) names them."
-        if self.donor and not (self.decoder_from or self.model_from):
-            raise ValueError(f'preset {self.preset!r} is Trick 2: pass decoder_from (--decoder-from RUN_DIR), '
-                             f'a finished {self.donor!r} run')
-        return self
-
-# each preset: what it changes from the baseline (Table 1's rows, and the STCN/STM networks of Table 2)
-TRAIN_PRESETS = {name: TrainConfig(preset=name, **parts) for name, parts in {
-    'baseline': {}, 'stcn': dict(model=PRESETS['stcn']), 'stm': dict(model=PRESETS['stm']),
-    'ssim': dict(loss=LOSS_PRESETS['ssim']), 'iou': dict(loss=LOSS_PRESETS['iou']),
-    'trick1': dict(loss=LOSS_PRESETS['trick1']),
-    'trick2': dict(donor='baseline'), 'trick12': dict(loss=LOSS_PRESETS['trick1'], donor='trick1')}.items()}
-
-# %% ../nbs/06_training.ipynb #c0f1a2b3
-def _known(over, cls, what):
-    "`over`, if each of its keys is a field of the dataclass `cls`; else a ValueError that lists the fields."
-    names = [f.name for f in fields(cls)]
-    unknown = sorted(set(over) - set(names))
-    if unknown: raise ValueError(f'{what} has no field {", ".join(map(repr, unknown))}; its fields: {", ".join(names)}')
-    return over
-
-@dataclass(frozen=True)
-class Scale:
-    """A run size: the `TrainConfig` fields it sets and, at a scale a whole reproduction runs at (`12_ablation`), its
-    benchmark, seeds and side runs."""
-    train: dict
-    # `generate_benchmark` arguments of a reproduction (None: no reproduction at this scale)
-    synth: dict | None = None
-    seeds: tuple = (0,)             # a reproduction's seeds
-    tracker_steps: int = 1000       # a reproduction's parametric-tracker training steps
-    bench_reps: int = 5             # a reproduction's speed-benchmark repetitions
-
-SCALES = {
-    'lesson': Scale(dict(ckpt_every=10),          # a kill loses at most 10 of its 50 steps
-                    synth=dict(n_train=12, n_val=6, frames=20, size=(128, 224))),
-    'reference': Scale(dict(static_iters=300, main_iters=1500, batch_size=4, crop=(128, 128), log_every=10, ckpt_every=50),
-                       synth=dict(motion='fast'), seeds=(0, 1), tracker_steps=3000, bench_reps=20),
-    'showcase': Scale(dict(static_iters=400, main_iters=3000, batch_size=4, crop=(128, 128), scale_range=(0.6, 1.0),
-                           skip_values=(3, 5, 8, 10, 5), cpu_amp=True, channels_last=True, log_every=10, ckpt_every=50,
-                           eval_every=250, eval_videos=4, keep_best=True, ema=0.998)),
-    'showcase-gpu': Scale(dict(static_iters=500, main_iters=4500, batch_size=16, crop=(192, 192), scale_range=(0.6, 1.0),
-                               skip_values=(3, 5, 8, 10, 5), channels_last=True, log_every=50, ckpt_every=500, eval_every=1000,
-                               eval_videos=4, workers=6, keep_best=True, ema=0.998)),
-    'paper': Scale(dict(static_iters=300_000, main_iters=300_000, batch_size=16, crop=(384, 384), lr=1e-5, warmup=0.0,
-                        grad_clip=None, lr_drop_at=1.0, skip_values=STCN_MAX_SKIP[0], skip_at=STCN_MAX_SKIP[1],
-                        scale_range=(0.8, 1.2), pretrained=True, detach_memory=False, log_every=100, ckpt_every=5000, workers=8))}
-
-def train_config(preset='baseline', scale='lesson', **overrides):
-    """The preset's config at a scale, with field overrides; `model` and `loss` take a config or a dict of the fields to
-    change (`model=dict(key_dim=16)`)."""
-    if preset not in TRAIN_PRESETS:
-        raise ValueError(f'unknown training preset {preset!r}; choose one of {list(TRAIN_PRESETS)}')
-    if scale not in SCALES: raise ValueError(f'unknown scale {scale!r}; choose one of {list(SCALES)}')
-    base, over = TRAIN_PRESETS[preset], {**SCALES[scale].train, **overrides}
-    _known(over, TrainConfig, 'TrainConfig')
-    for part in ('model', 'loss'):
-        if isinstance(over.get(part), dict):
-            over[part] = replace(getattr(base, part), **_known(over[part], type(getattr(base, part)), part))
-    return replace(base, scale=scale, **over).check_donor()
-
-# %% ../nbs/06_training.ipynb #d91f8311
-def bookkeeping_fields(kinds=('bookkeeping',)):
-    """Names of the TrainConfig fields of `kinds`: 'bookkeeping' (how a run is kept), 'source' (where its start weights
-    came from)."""
-    return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
-
-def config_from_dict(saved):
-    """The `TrainConfig` of a config dict as a run's config.json or a shipped record holds it. Absent fields read as
-    defaults, except that a config written before configs held their network and loss (no `model`, `loss`, `donor`)
-    takes those from its preset."""
-    unknown = set(saved) - {f.name for f in fields(TrainConfig)}
-    if unknown: raise ValueError(f'fields this version of trickvos does not know: {sorted(unknown)}')
-    preset = TRAIN_PRESETS.get(saved.get('preset'), TrainConfig())
-    return TrainConfig(**{**{k: getattr(preset, k) for k in ('model', 'loss', 'donor')}, **saved})
-
-def _flat(d, prefix=''):
-    "{'model.key_dim': 32, ...}: a nested dict's leaves under dotted names."
-    out = {}
-    for k, v in d.items():
-        if isinstance(v, dict): out.update(_flat(v, f'{prefix}{k}.'))
-        else: out[prefix + k] = v
-    return out
-
-def config_diff(saved, cfg, kinds=('bookkeeping',)):
-    """Fields (dotted inside `model` and `loss`) whose value in the config dict `saved` (a run's or a record's) differs
-    from `cfg`, fields of `kinds` aside; `saved` reads as `config_from_dict` reads it, fields it does not know aside."""
-    known = {f.name for f in fields(TrainConfig)}
-    theirs = _flat(asdict(config_from_dict({k: v for k, v in saved.items() if k in known})))
-    skip = bookkeeping_fields(kinds)
-    return {k for k, v in _flat(asdict(cfg)).items()
-            if k.split('.')[0] not in skip and json.dumps(theirs[k]) != json.dumps(v)}
-
-def read_run_config(run):
-    "The `TrainConfig` that the run folder `run` was trained with (its config.json)."
-    path = Path(run) / 'config.json'
-    try: saved = json.loads(path.read_text())['train']
-    except (OSError, ValueError, KeyError) as e: raise VOSDataError(path, f'unreadable run config ({e!r})') from None
-    try: return config_from_dict(saved)
-    except (TypeError, ValueError) as e: raise VOSDataError(path, str(e)) from None
 
 # %% ../nbs/06_training.ipynb #8f61d014
 def stage_of(cfg, step):
@@ -589,20 +413,6 @@ def plt_subplots(figsize=(6, 3)):
     return plt.subplots(figsize=figsize)
 
 # %% ../nbs/06_training.ipynb #0dbd8011
-def parse_sets(pairs):
-    """Config overrides from `--set FIELD=VALUE` pairs: ['lr=1e-4', 'model.key_dim=16'] -> {'lr': 0.0001, 'model':
-    {'key_dim': 16}}; a value reads as JSON (numbers, true, null, [128, 128]), else as text."""
-    over = {}
-    for pair in pairs:
-        key, eq, text = pair.partition('=')
-        part, dot, name = key.rpartition('.')
-        if not eq or not name or dot and part not in ('model', 'loss'):
-            raise ValueError(f"--set takes FIELD=VALUE or model.FIELD=VALUE or loss.FIELD=VALUE, got {pair!r}")
-        try: value = json.loads(text)
-        except ValueError: value = text
-        (over.setdefault(part, {}) if dot else over)[name] = value
-    return over
-
 def train_command(args):
     "`trickvos train` (options in 15_cli): a config from the preset, scale and overrides, then `train`."
     over = dict(seed=args.seed, decoder_from=args.decoder_from, model_from=args.model_from)
