@@ -92,3 +92,28 @@ def test_wrap_lines_script(tmp_path):
     exec(src, ns_a); exec(out, ns_b)
     assert ns_a['f'](0) == ns_b['f'](0) == 0 and ns_a['f'].__doc__.split() == ns_b['f'].__doc__.split()
     with pytest.raises(ValueError, match='xxx 3'): ns_b['f'](3)
+
+
+def _map(readme=PKG.parent / 'README.md'):
+    "The README's map (built from nbs/index.ipynb): {notebook: module} of the tour, and the layer table's rows of modules."
+    import re
+    text = readme.read_text()
+    tour = dict(re.findall(r'^\| `(\d\d_\w+)` \| `trickvos\.(\w+)` \|', text, re.M))
+    layers = [re.findall(r'`(\w+)`', cells) for cells in re.findall(r'^\| [a-z][a-z ]+ \| (`[^|]*) \| [^|]+ \|$', text, re.M)]
+    return tour, layers
+
+
+def test_the_map_matches_the_code():
+    "Every notebook is in the tour with the module it exports; every module is in one layer, and imports only its own or lower layers."
+    import json, re
+    tour, layers = _map()
+    nbs = PKG.parent / 'nbs'
+    for nb in sorted(nbs.glob('[0-9][0-9]_*.ipynb')):
+        src = '\n'.join(''.join(c['source']) for c in json.loads(nb.read_text())['cells'])
+        exp = re.search(r'#\|\s*default_exp\s+(\w+)', src)
+        assert exp and tour.get(nb.stem) == exp.group(1), f'{nb.stem} exports trickvos.{exp and exp.group(1)}; the map says {tour.get(nb.stem)}'
+    mods = {p.stem for p in PKG.glob('*.py') if not p.stem.startswith('_')}
+    where = {m: i for i, row in enumerate(layers) for m in row}
+    assert sorted(m for row in layers for m in row) == sorted(mods), 'each module in exactly one layer of the map'
+    low = [(a, b) for a, deps in import_graph().items() for b in deps if where[b] > where[a]]
+    assert not low, f'modules importing from a higher layer of the map: {low}'
