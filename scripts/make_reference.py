@@ -5,8 +5,9 @@
     python scripts/make_reference.py --work runs/reference --preset trick12 --name trickvos-reference --trackers none cv pt
     python scripts/make_reference.py --work W --weights-dir W/weights --tiny      # the mechanics in a minute (tests)
 
-The steps are `trickvos.planner` steps, run by its `run_plan` (each skipped when its marker file exists, so an
-interrupted run resumes; training resumes from its checkpoint):
+The steps are those of `trickvos reproduce`'s plan (`plan_runs`, seed 0, Table 1) that the asked evaluations need,
+run by the planner's `run_plan` (each skipped when its marker file exists, so an interrupted run resumes; training
+resumes from its checkpoint):
 1. `synth`: the reference benchmark (`generate_benchmark(motion='fast')`, seed 0) in WORK/synth, and `floor`, the
    copy-first-frame floor on its val splits;
 2. `train`: WORK/runs/seed0/PRESET at the reference scale; a Trick 2 preset first trains its donor
@@ -27,18 +28,19 @@ TINY = dict(synth=dict(n_train=3, n_val=2, frames=8, size=(96, 160)),
 
 
 def plan(work, preset, trackers):
-    "The planner steps of one shipped model: benchmark, floor, (donor,) training, tracker if PT, one eval per tracker."
-    from trickvos.planner import Step, eval_key
-    from trickvos.config import TRAIN_PRESETS
-    donor, runs = TRAIN_PRESETS[preset].donor, work / 'runs' / 'seed0'
-    steps = [Step('synth', 'synth', work / 'synth'), Step('floor', 'floor', work / 'floor', needs=('synth',))]
-    if donor: steps.append(Step('train', f'seed0/{donor}', runs / donor, 0, donor, needs=('synth',)))
-    steps.append(Step('train', f'seed0/{preset}', runs / preset, 0, preset, needs=('synth',) + ((f'seed0/{donor}',) if donor else ())))
-    if 'pt' in trackers: steps.append(Step('tracker', 'seed0/tracker', runs / 'tracker', 0, needs=('synth',)))
-    for t in (None if t == 'none' else t for t in trackers):
-        steps.append(Step('eval', f'seed0/eval/{eval_key(preset, t)}', work / 'evals' / 'seed0' / eval_key(preset, t), 0,
-                          preset, t, needs=(f'seed0/{preset}',) + (('seed0/tracker',) if t == 'pt' else ())))
-    return steps
+    """The planner steps of one shipped model: those of `trickvos reproduce`'s Table 1 plan (seed 0) that its
+    evaluations need (benchmark, floor, donor and training, tracker if PT, one evaluation per tracker)."""
+    from trickvos.planner import eval_key
+    from trickvos.reproduce import plan_runs
+    steps = plan_runs(work, seeds=(0,), tables=(1,))
+    by = {s.name: s for s in steps}
+    want = ['floor'] + [f'seed0/eval/{eval_key(preset, None if t == "none" else t)}' for t in trackers]
+    if any(n not in by for n in want): raise SystemExit(f'Table 1 has no row for {preset} with trackers {trackers}')
+    keep = set()
+    while want:
+        n = want.pop()
+        if n not in keep: keep.add(n); want += list(by[n].needs)
+    return [s for s in steps if s.name in keep]
 
 
 def evaluate_davis(run, root, out, device=None):

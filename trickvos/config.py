@@ -160,14 +160,16 @@ def bookkeeping_fields(kinds=('bookkeeping',)):
     came from)."""
     return tuple(f.name for f in fields(TrainConfig) if f.metadata.get('kind') in kinds)
 
-def config_from_dict(saved):
+def config_from_dict(saved, strict=True):
     """The `TrainConfig` of a config dict as a run's config.json or a shipped record holds it. Absent fields read as
     defaults, except that a config written before configs held their network and loss (no `model`, `loss`, `donor`)
-    takes those from its preset."""
-    unknown = set(saved) - {f.name for f in fields(TrainConfig)}
-    if unknown: raise ValueError(f'fields this version of trickvos does not know: {sorted(unknown)}')
+    takes those from its preset; a field this version does not know is an error (`strict`) or left out."""
+    names = {f.name for f in fields(TrainConfig)}
+    unknown = set(saved) - names
+    if unknown and strict: raise ValueError(f'fields this version of trickvos does not know: {sorted(unknown)}')
     preset = TRAIN_PRESETS.get(saved.get('preset'), TrainConfig())
-    return TrainConfig(**{**{k: getattr(preset, k) for k in ('model', 'loss', 'donor')}, **saved})
+    return TrainConfig(**{**{k: getattr(preset, k) for k in ('model', 'loss', 'donor')},
+                          **{k: v for k, v in saved.items() if k in names}})
 
 def _flat(d, prefix=''):
     "{'model.key_dim': 32, ...}: a nested dict's leaves under dotted names."
@@ -180,8 +182,7 @@ def _flat(d, prefix=''):
 def config_diff(saved, cfg, kinds=('bookkeeping',)):
     """Fields (dotted inside `model` and `loss`) whose value in the config dict `saved` (a run's or a record's) differs
     from `cfg`, fields of `kinds` aside; `saved` reads as `config_from_dict` reads it, fields it does not know aside."""
-    known = {f.name for f in fields(TrainConfig)}
-    theirs = _flat(asdict(config_from_dict({k: v for k, v in saved.items() if k in known})))
+    theirs = _flat(asdict(config_from_dict(saved, strict=False)))
     skip = bookkeeping_fields(kinds)
     return {k for k, v in _flat(asdict(cfg)).items()
             if k.split('.')[0] not in skip and json.dumps(theirs[k]) != json.dumps(v)}

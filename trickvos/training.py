@@ -419,7 +419,7 @@ def train_command(args):
     if args.iters: over.update(static_iters=args.iters[0], main_iters=args.iters[1])
     if args.batch_size: over['batch_size'] = args.batch_size
     if args.workers is not None: over['workers'] = args.workers
-    cfg = train_config(args.preset, args.scale, **{**over, **parse_sets(getattr(args, 'set', None) or [])})
+    cfg = train_config(args.preset, args.scale, **{**over, **parse_sets(args.set)})
     run = train(cfg, args.data, args.out, resume=args.resume, device=args.device, progress=not args.no_progress)
     if int(os.environ.get('RANK', 0)) == 0: print(f'model written to {run / MODEL_FILE}')
     return 0
