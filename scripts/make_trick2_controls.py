@@ -19,9 +19,10 @@ same videos. A donor trained here (seeds other than 0) that does not match (trai
 bit-identical) gets its own `+ Trick 2` run here instead, and the record says so. With `--tiny` everything, Trick 2
 included, is trained here.
 Output: each control's J&F beside Trick 2's and the baseline's, and the paired differences with 95% intervals over
-seeds and videos (`trickvos.reporting.paired_delta`). Every step is skipped when its output exists, so it resumes; the
-per-object scores already in `--out` (same scale) count as done too, so a later session can add a seed without the
-work folder of an earlier one:
+seeds and videos (`trickvos.reporting.paired_delta`), on all of val and again on its seen and unseen texture families
+(`split_deltas`: the paper's controls lose where the test data differs from the training data).
+Every step is skipped when its output exists, so it resumes; the per-object scores already in `--out` (same scale)
+count as done too, so a later session can add a seed without the work folder of an earlier one:
 
     python scripts/make_trick2_controls.py --work runs/controls --seeds 0      # one session: seed 0's two controls
     python scripts/make_trick2_controls.py --work runs/controls --seeds 0 1    # later: seed 1 added, seed 0 re-used
@@ -69,6 +70,23 @@ def _objects(model, work, name, device):
     if not (out / 'per-sequence_results-val.csv').exists():
         evaluate_model(model, work / 'synth', split='val', out_dir=out, device=device, progress=False)
     return per_object(out)
+
+
+def _split_deltas(res, work, pairs):
+    """The differences `pairs` again on each texture split the benchmark lists (val_seen, val_unseen): the paper's
+    controls lose where the data differs from training; -> ({split: deltas}, {split: its videos}, markdown lines)."""
+    from trickvos.planner import SPLITS
+    from trickvos.data import _read_sequence_list
+    from trickvos.reporting import paired_delta, _delta_line, _video
+    deltas, listed, lines = {}, {}, []
+    for split in SPLITS[1:]:
+        lst = work / 'synth' / 'ImageSets' / '2017' / f'{split}.txt'
+        videos = set(_read_sequence_list(lst)) if lst.is_file() else set()
+        sub = {**res, 'objects': {k: {o: v for o, v in objs.items() if _video(o) in videos} for k, objs in res['objects'].items()}}
+        if not all(sub['objects'].values()): continue                  # no object of this split
+        deltas[split], listed[split] = [dict(row=r, base=b, **paired_delta(sub, r, b)) for r, b in pairs], sorted(videos)
+        lines += [_delta_line(sub, r, b, f'{split} | {r} − {b}') for r, b in pairs]
+    return deltas, listed, lines
 
 
 def main(argv=None):
@@ -130,6 +148,9 @@ def main(argv=None):
     res['table'] = '\n'.join(['| row − base | Δ J&F (points) | Δ per seed | 95% interval (seeds, videos) | objects better / worse '
                               '(> 1 point) | reading |', '|' + ' --- |' * 6]
                              + [_delta_line(res, r, b, f'{r} − {b}') for r, b in pairs])
+    res['split_deltas'], res['split_videos'], lines = _split_deltas(res, work, pairs)
+    res['split_table'] = '\n'.join(['| split | row − base | Δ J&F (points) | Δ per seed | 95% interval (seeds, videos) | '
+                                    'objects better / worse (> 1 point) | reading |', '|' + ' --- |' * 7] + lines)
     mine = lambda d: {k: v for k, v in d.items() if k.split('/')[0] in {f'seed{s}' for s in a.seeds}}   # --seeds only
     res.update(scale=scale, train_seconds=mine(seconds), donor_check=mine(checks), device=a.device or 'default',
                reference=None if a.tiny else str(a.reference.relative_to(ROOT)) if a.reference.is_relative_to(ROOT) else str(a.reference),
@@ -138,7 +159,7 @@ def main(argv=None):
     a.out.parent.mkdir(parents=True, exist_ok=True)
     from trickvos.results import check_results
     with atomic_write(a.out) as tmp: tmp.write_text(json.dumps(check_results(res), indent=1) + '\n')
-    print(res['table']); print(f'written to {a.out}')
+    print(res['table']); print(res['split_table']); print(f'written to {a.out}')
     return 0
 
 

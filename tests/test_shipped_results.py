@@ -104,3 +104,10 @@ def test_trick2_controls_record():
         assert set(ctl['objects'][f'seed{s}/control-whole']) == set(ref['objects'][f'seed{s}/baseline'])   # same objects
     for d in ctl['deltas']:
         assert paired_delta(ctl, d['row'], d['base'])['delta'] == pytest.approx(d['delta'])
+    assert set(ctl['split_deltas']) == {'val_seen', 'val_unseen'}      # the seen and unseen texture families, apart
+    for split, deltas in ctl['split_deltas'].items():
+        videos = set(ctl['split_videos'][split])
+        sub = {**ctl, 'objects': {k: {o: v for o, v in objs.items() if o.rsplit('_', 1)[0] in videos} for k, objs in ctl['objects'].items()}}
+        for d in deltas:
+            assert d['objects'] < len(ctl['objects']['seed0/baseline']) and paired_delta(sub, d['row'], d['base'])['delta'] == pytest.approx(d['delta'])
+    assert set(ctl['split_videos']['val_seen']).isdisjoint(ctl['split_videos']['val_unseen'])
