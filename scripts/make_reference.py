@@ -30,16 +30,12 @@ TINY = dict(synth=dict(n_train=3, n_val=2, frames=8, size=(96, 160)),
 def plan(work, preset, trackers):
     """The planner steps of one shipped model: those of `trickvos reproduce`'s Table 1 plan (seed 0) that its
     evaluations need (benchmark, floor, donor and training, tracker if PT, one evaluation per tracker)."""
-    from trickvos.planner import eval_key
+    from trickvos.planner import eval_key, upstream
     from trickvos.reproduce import plan_runs
     steps = plan_runs(work, seeds=(0,), tables=(1,))
-    by = {s.name: s for s in steps}
     want = ['floor'] + [f'seed0/eval/{eval_key(preset, None if t == "none" else t)}' for t in trackers]
-    if any(n not in by for n in want): raise SystemExit(f'Table 1 has no row for {preset} with trackers {trackers}')
-    keep = set()
-    while want:
-        n = want.pop()
-        if n not in keep: keep.add(n); want += list(by[n].needs)
+    if not set(want) <= {s.name for s in steps}: raise SystemExit(f'Table 1 has no row for {preset} with trackers {trackers}')
+    keep = {n for w in want for n in upstream(steps, w) + [w]}
     return [s for s in steps if s.name in keep]
 
 

@@ -77,15 +77,15 @@ def _split_deltas(res, work, pairs):
     controls lose where the data differs from training; -> ({split: deltas}, {split: its videos}, markdown lines)."""
     from trickvos.planner import SPLITS
     from trickvos.data import _read_sequence_list
-    from trickvos.reporting import paired_delta, _delta_line, _video
+    from trickvos.reporting import paired_delta, _delta_line
     deltas, listed, lines = {}, {}, []
     for split in SPLITS[1:]:
         lst = work / 'synth' / 'ImageSets' / '2017' / f'{split}.txt'
-        videos = set(_read_sequence_list(lst)) if lst.is_file() else set()
-        sub = {**res, 'objects': {k: {o: v for o, v in objs.items() if _video(o) in videos} for k, objs in res['objects'].items()}}
-        if not all(sub['objects'].values()): continue                  # no object of this split
-        deltas[split], listed[split] = [dict(row=r, base=b, **paired_delta(sub, r, b)) for r, b in pairs], sorted(videos)
-        lines += [_delta_line(sub, r, b, f'{split} | {r} − {b}') for r, b in pairs]
+        videos = sorted(_read_sequence_list(lst)) if lst.is_file() else []
+        got = [paired_delta(res, r, b, videos=videos) for r, b in pairs]
+        if None in got: continue                                        # no object of this split
+        deltas[split], listed[split] = [dict(row=r, base=b, **p) for (r, b), p in zip(pairs, got)], videos
+        lines += [_delta_line(res, r, b, f'{split} | {r} − {b}', videos) for r, b in pairs]
     return deltas, listed, lines
 
 

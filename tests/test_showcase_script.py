@@ -93,11 +93,12 @@ def test_make_trick2_controls_tiny(tmp_path):
     d = {(x['row'], x['base']): x for x in rec['deltas']}
     assert len(d) == 5 and all(x['ci'][0] <= x['ci'][1] and set(x['seeds']) == {'0', '1'} for x in d.values())
     assert '| + Trick 2 − control: train longer |' in rec['table'] and rec['donor_check'] == {}
+    from trickvos.reporting import _video
     videos = {sp: set((tmp_path / 'work' / 'synth' / 'ImageSets' / '2017' / f'{sp}.txt').read_text().split()) for sp in rec['split_deltas']}
     assert {sp: set(v) for sp, v in rec['split_videos'].items()} == videos
     assert rec['split_deltas'] and set(rec['split_deltas']) <= {'val_seen', 'val_unseen'}    # the texture splits it lists
     for sp, ds in rec['split_deltas'].items():                   # each split: the same pairs over its own objects only
-        n = sum(o.rsplit('_', 1)[0] in videos[sp] for o in rec['objects']['seed0/baseline'])
+        n = sum(_video(o) in videos[sp] for o in rec['objects']['seed0/baseline'])
         assert [(x['row'], x['base']) for x in ds] == list(d) and all(x['objects'] == n for x in ds) and f'| {sp} | ' in rec['split_table']
     import shutil
     shutil.rmtree(tmp_path / 'work')                       # a later session without the work folder: --out's scores are re-used

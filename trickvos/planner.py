@@ -14,7 +14,8 @@ from tqdm.auto import tqdm
 from .paper import METRICS
 
 # %% auto #0
-__all__ = ['SPLITS', 'DONE_FILE', 'RUNNERS', 'Step', 'eval_key', 'score_splits', 'Context', 'run_dir', 'step_cost', 'run_plan']
+__all__ = ['SPLITS', 'DONE_FILE', 'RUNNERS', 'Step', 'eval_key', 'upstream', 'score_splits', 'Context', 'run_dir', 'step_cost',
+           'run_plan']
 
 # %% ../nbs/21_run_planner.ipynb #53892937
 SPLITS = ('val', 'val_seen', 'val_unseen')     # synthetic val, and its seen / unseen texture families
@@ -38,6 +39,12 @@ class Step:
 def eval_key(preset, tracker=None):
     "Folder name of the evaluation of `preset` with `tracker` ('baseline', 'trick12+pt', ...)."
     return preset if tracker is None else f'{preset}+{tracker}'
+
+def upstream(steps, name):
+    "Names of the steps of `steps` that step `name` needs, directly or through others: needs first, each once."
+    by = {s.name: s for s in steps}
+    def walk(n): return [m for d in by[n].needs if d in by for m in walk(d) + [d]]
+    return list(dict.fromkeys(walk(name)))
 
 # %% ../nbs/21_run_planner.ipynb #50052554
 def _write_json(path, obj):

@@ -125,16 +125,19 @@ def plot_table1(results, save=None, dpi=75):
 # %% ../nbs/26_reporting.ipynb #25a37401
 def _video(obj): return obj.rsplit('_', 1)[0]          # 'val-0008_2' -> 'val-0008' (DAVIS names objects VIDEO_ID)
 
-def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0):
+def paired_delta(results, row, base='Baseline', n_boot=10_000, seed=0, videos=None):
     """`row` minus `base` (J&F, same seed, per object, mean over seeds), with a 95% interval over seeds and videos
-    (hierarchical bootstrap)."""
+    (hierarchical bootstrap); `videos`: only the objects of these videos (a split's list), None when it has none."""
     rows = {e['row']: e for e in results['rows'] if e['split'] == 'val'}
     objs = results.get('objects') or {}
     if row not in rows or base not in rows: return None
     key = lambda r, s: f"seed{s}/{eval_key(rows[r]['preset'], rows[r]['tracker'])}"
     seeds = [s for s in results['seeds'] if key(row, s) in objs and key(base, s) in objs]
     if not seeds: return None
-    per_seed = [{o: objs[key(row, s)][o] - v for o, v in objs[key(base, s)].items()} for s in seeds]
+    keep = None if videos is None else set(videos)
+    per_seed = [{o: objs[key(row, s)][o] - v for o, v in objs[key(base, s)].items() if keep is None or _video(o) in keep}
+                for s in seeds]
+    if not per_seed[0]: return None
     d = {o: float(np.mean([p[o] for p in per_seed])) for o in per_seed[0]}
     videos = sorted({_video(o) for o in d})
     vid = np.array([videos.index(_video(o)) for o in d])                                  # object -> its video
@@ -156,9 +159,9 @@ def _reading(p):
     if p['ci'][1] < 0 and signs == {-1.0}: return 'hurts, more than noise'
     return 'within noise' if len(signs) == 1 else 'within noise (seeds disagree)'
 
-def _delta_line(results, row, base, first):
+def _delta_line(results, row, base, first, videos=None):
     "One markdown line of a delta table (`first`: its leading cells), or None when a side was not evaluated."
-    p = paired_delta(results, row, base)
+    p = paired_delta(results, row, base, videos=videos)
     if p is None: return None
     per = ', '.join(f'{100 * v:+.1f}' for v in p['seeds'].values())
     return (f"| {first} | {100 * p['delta']:+.1f} | {per} | [{100 * p['ci'][0]:+.1f}, {100 * p['ci'][1]:+.1f}] | "

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from .paper import METRICS, paper_rows
 from .config import SCALES
-from .planner import SPLITS, Step, eval_key, Context, run_plan, run_dir, _write_json    # 21_run_planner
+from .planner import SPLITS, Step, eval_key, upstream, Context, run_plan, run_dir, _write_json    # 21_run_planner
 from .results import check_results                                                  # 24_results_schema
 from .reporting import table1_markdown, table2_markdown, plot_table1               # 26_reporting
 
@@ -66,15 +66,12 @@ def plan_runs(out, seeds=(0,), data=None, tables=(1, 2)):
 def plan_table(steps, tables=(1, 2)):
     "A markdown table: each row of `tables`, the evaluation that scores it and the runs that evaluation reads (seed 0)."
     by = {s.name: s for s in steps}
-    def upstream(name):
-        st = by[name]
-        return [n for d in st.needs if d in by and by[d].kind in ('train', 'tracker') for n in upstream(d) + [d]]
     seed = next(s.seed for s in steps if s.kind == 'eval')
     lines = ['| table | row | evaluation | runs it needs (in order) |', '| --- | --- | --- | --- |']
     for t in tables:
         for r, p, tr in table_rows((t,)):
-            name = f'seed{seed}/eval/{eval_key(p, tr)}'
-            lines.append(f"| {t} | {r} | {eval_key(p, tr)} | {', '.join(dict.fromkeys(upstream(name)))} |")
+            runs = [n for n in upstream(steps, f'seed{seed}/eval/{eval_key(p, tr)}') if by[n].kind in ('train', 'tracker')]
+            lines.append(f"| {t} | {r} | {eval_key(p, tr)} | {', '.join(runs)} |")
     return '\n'.join(lines)
 
 # %% ../nbs/12_ablation.ipynb #c5a757c5
